@@ -1,0 +1,189 @@
+//! hospital-local: the whole API in one process with no cloud. Data lives in an embedded redb
+//! file under `HOSPITAL_DATA_DIR` (or in DynamoDB with `HOSPITAL_STORE=dynamodb`); callers
+//! authenticate with tokens signed by a local key (`hospital-local token --role doctor`).
+
+use hospital_adapters::dynamodb::DynamoStore;
+use hospital_adapters::embedded::EmbeddedStore;
+use hospital_api::auth::LocalJwt;
+use hospital_core::resource::Deps;
+use hospital_core::store::Store;
+use hospital_core::time::{Calendar, SystemClock, parse_tz};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreKind {
+    Embedded,
+    DynamoDb,
+}
+
+/// Every setting, from the environment (and an optional `.env` file, loaded by main).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `HOSPITAL_ADDR`, default 127.0.0.1:8000.
+    pub addr: String,
+    /// `HOSPITAL_DATA_DIR`, default ./.hospital: the database file and the token key.
+    pub data_dir: PathBuf,
+    /// `HOSPITAL_STORE`: `embedded` (default) or `dynamodb`.
+    pub store: StoreKind,
+    /// `HOSPITAL_DYNAMODB_ENDPOINT`, e.g. http://127.0.0.1:5000 for moto.
+    pub dynamodb_endpoint: Option<String>,
+    /// `HOSPITAL_TABLE`, default `hospital`.
+    pub table: String,
+    /// `HOSPITAL_TIMEZONE`, default America/Sao_Paulo.
+    pub timezone: String,
+    /// `HOSPITAL_JWT_SECRET`: the token key; when unset, one is generated into the data dir.
+    pub jwt_secret: Option<String>,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, String> {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let store = match var("HOSPITAL_STORE").as_deref() {
+            None | Some("embedded") => StoreKind::Embedded,
+            Some("dynamodb") => StoreKind::DynamoDb,
+            Some(other) => {
+                return Err(format!(
+                    "HOSPITAL_STORE must be `embedded` or `dynamodb`, not {other:?}"
+                ));
+            }
+        };
+        let config = Self {
+            addr: var("HOSPITAL_ADDR").unwrap_or_else(|| "127.0.0.1:8000".into()),
+            data_dir: var("HOSPITAL_DATA_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(".hospital")),
+            store,
+            dynamodb_endpoint: var("HOSPITAL_DYNAMODB_ENDPOINT"),
+            table: var("HOSPITAL_TABLE").unwrap_or_else(|| "hospital".into()),
+            timezone: var("HOSPITAL_TIMEZONE").unwrap_or_else(|| "America/Sao_Paulo".into()),
+            jwt_secret: var("HOSPITAL_JWT_SECRET"),
+        };
+        parse_tz(&config.timezone)?;
+        Ok(config)
+    }
+
+    /// Defaults with the data in `dir` (for tests and benchmarks).
+    pub fn in_dir(dir: &Path) -> Self {
+        Self {
+            addr: "127.0.0.1:0".into(),
+            data_dir: dir.to_path_buf(),
+            store: StoreKind::Embedded,
+            dynamodb_endpoint: None,
+            table: "hospital".into(),
+            timezone: "America/Sao_Paulo".into(),
+            jwt_secret: None,
+        }
+    }
+}
+
+/// The local token key: `HOSPITAL_JWT_SECRET`, else `<data dir>/jwt-secret`, created on first
+/// use with owner-only permissions.
+pub fn jwt(config: &Config) -> Result<LocalJwt, String> {
+    if let Some(secret) = &config.jwt_secret {
+        return Ok(LocalJwt::new(secret.as_bytes()));
+    }
+    let path = config.data_dir.join("jwt-secret");
+    let secret = match std::fs::read(&path) {
+        Ok(s) if s.len() >= 32 => s,
+        _ => {
+            std::fs::create_dir_all(&config.data_dir)
+                .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
+            // Two ULIDs' worth of randomness (160 bits), hex-free and printable.
+            let secret = format!("{}{}", ulid::Ulid::new(), ulid::Ulid::new()).into_bytes();
+            write_private(&path, &secret)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            secret
+        }
+    };
+    Ok(LocalJwt::new(&secret))
+}
+
+fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(data)
+}
+
+/// Opens the configured store (creating the DynamoDB table if it is missing).
+pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, String> {
+    match config.store {
+        StoreKind::Embedded => {
+            let store = EmbeddedStore::open(&config.data_dir.join("hospital.redb"))
+                .map_err(|e| format!("cannot open the embedded store: {e}"))?;
+            Ok(Arc::new(store))
+        }
+        StoreKind::DynamoDb => {
+            let store =
+                DynamoStore::from_env(config.table.clone(), config.dynamodb_endpoint.clone()).await;
+            store
+                .ensure_table()
+                .await
+                .map_err(|e| format!("cannot prepare DynamoDB table {}: {e}", config.table))?;
+            Ok(Arc::new(store))
+        }
+    }
+}
+
+/// The whole API over `store`.
+pub fn app(config: &Config, store: Arc<dyn Store>) -> Result<axum::Router, String> {
+    let tz = parse_tz(&config.timezone)?;
+    let deps = Deps {
+        store,
+        calendar: Calendar::new(Arc::new(SystemClock), tz),
+    };
+    Ok(hospital_api::app(
+        hospital_api::FUNCTIONS,
+        deps,
+        Arc::new(jwt(config)?),
+    ))
+}
+
+/// A running server, for tests and benchmarks.
+pub struct Server {
+    pub addr: std::net::SocketAddr,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+    /// Stops accepting, finishes in-flight requests and releases the store.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+/// Binds `config.addr` and serves in the background.
+pub async fn start(config: &Config) -> Result<Server, String> {
+    let store = open_store(config).await?;
+    let app = app(config, store)?;
+    let listener = tokio::net::TcpListener::bind(&config.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let result = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+        if let Err(e) = result {
+            tracing::error!(error = %e, "server stopped");
+        }
+    });
+    Ok(Server {
+        addr,
+        shutdown: Some(tx),
+        task,
+    })
+}

@@ -1,0 +1,80 @@
+use clap::{Parser, Subcommand};
+use hospital_api::auth::Role;
+use hospital_local::Config;
+
+/// The Hospital API on one machine: `hospital-local` serves it, `hospital-local token --role
+/// doctor` prints a bearer token.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve every router under /v1 (the default).
+    Serve,
+    /// Print a bearer token valid for 12 hours (only the token, on stdout).
+    Token {
+        /// admin, manager, doctor, nurse, receptionist, billing or pharmacist; repeatable.
+        #[arg(long = "role", required = true)]
+        roles: Vec<Role>,
+        /// The token's subject (a user id; it appears in logs, so not a name or e-mail).
+        #[arg(long, default_value = "local-user")]
+        sub: String,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    // A missing .env is fine; a malformed one is worth saying.
+    if let Err(e) = dotenvy::dotenv()
+        && !e.not_found()
+    {
+        eprintln!("error: .env: {e}");
+        return std::process::ExitCode::FAILURE;
+    }
+    let cli = Cli::parse();
+    let result = match Config::from_env() {
+        Err(e) => Err(e),
+        Ok(config) => match cli.command.unwrap_or(Command::Serve) {
+            Command::Token { roles, sub } => token(&config, &sub, &roles),
+            Command::Serve => serve(config),
+        },
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn token(config: &Config, sub: &str, roles: &[Role]) -> Result<(), String> {
+    let jwt = hospital_local::jwt(config)?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|e| e.to_string())?
+        .as_secs() as i64;
+    println!("{}", jwt.issue(sub, roles, now, 12 * 3600)?);
+    Ok(())
+}
+
+fn serve(config: Config) -> Result<(), String> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let server = hospital_local::start(&config).await?;
+        tracing::info!(addr = %server.addr, store = ?config.store, "hospital-local listening");
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+        server.stop().await;
+        Ok(())
+    })
+}

@@ -1,0 +1,236 @@
+//! Authentication and role-based access control (NFR07).
+//!
+//! Who the caller is comes from an [`Authenticator`]: in AWS the HTTP API's JWT authorizer has
+//! already verified the token and the function reads the claims from the request context; in
+//! hospital-local [`LocalJwt`] verifies a bearer token signed with the local key. What the caller
+//! may do comes from the one route table in [`crate::rbac`].
+
+use crate::error::ApiError;
+use crate::rbac;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::Method;
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use std::str::FromStr;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Manager,
+    Doctor,
+    Nurse,
+    Receptionist,
+    Billing,
+    Pharmacist,
+}
+
+impl Role {
+    pub const ALL: [Role; 7] = [
+        Role::Admin,
+        Role::Manager,
+        Role::Doctor,
+        Role::Nurse,
+        Role::Receptionist,
+        Role::Billing,
+        Role::Pharmacist,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Manager => "manager",
+            Role::Doctor => "doctor",
+            Role::Nurse => "nurse",
+            Role::Receptionist => "receptionist",
+            Role::Billing => "billing",
+            Role::Pharmacist => "pharmacist",
+        }
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| {
+                let names: Vec<_> = Role::ALL.iter().map(|r| r.as_str()).collect();
+                format!("unknown role {s:?}; one of {}", names.join(", "))
+            })
+    }
+}
+
+/// The authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// Subject: a stable user id, never a name or e-mail (it is logged).
+    pub sub: String,
+    pub roles: Vec<Role>,
+}
+
+/// Why a request could not be authenticated (401).
+#[derive(Debug, Clone)]
+pub struct AuthError(pub String);
+
+pub trait Authenticator: Send + Sync + 'static {
+    fn authenticate(&self, parts: &Parts) -> Result<Principal, AuthError>;
+}
+
+/// The claim holding the caller's roles, a JSON array or a space/comma-separated string.
+pub const ROLES_CLAIM: &str = "roles";
+
+/// Parses a roles claim as it comes from a JWT (array) or from API Gateway's request context
+/// (which flattens arrays to strings such as `[doctor nurse]`). Unknown roles are ignored.
+pub fn parse_roles(value: &serde_json::Value) -> Vec<Role> {
+    let words: Vec<String> = match value {
+        serde_json::Value::Array(items) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        serde_json::Value::String(s) => s
+            .trim_matches(|c| c == '[' || c == ']')
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|w| !w.is_empty())
+            .map(|w| w.trim_matches('"').to_string())
+            .collect(),
+        _ => Vec::new(),
+    };
+    words.iter().filter_map(|w| w.parse().ok()).collect()
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    roles: Vec<String>,
+    iss: String,
+    aud: String,
+    iat: i64,
+    exp: i64,
+}
+
+/// HS256 tokens signed with hospital-local's key.
+pub struct LocalJwt {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+}
+
+impl LocalJwt {
+    pub const ISSUER: &'static str = "hospital-local";
+    pub const AUDIENCE: &'static str = "hospital";
+
+    pub fn new(secret: &[u8]) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[Self::ISSUER]);
+        validation.set_audience(&[Self::AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+        }
+    }
+
+    /// A token for `sub` with `roles`, valid for `ttl_secs` from `now` (epoch seconds).
+    pub fn issue(
+        &self,
+        sub: &str,
+        roles: &[Role],
+        now: i64,
+        ttl_secs: i64,
+    ) -> Result<String, String> {
+        let claims = Claims {
+            sub: sub.to_string(),
+            roles: roles.iter().map(|r| r.as_str().to_string()).collect(),
+            iss: Self::ISSUER.into(),
+            aud: Self::AUDIENCE.into(),
+            iat: now,
+            exp: now + ttl_secs,
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| e.to_string())
+    }
+}
+
+impl Authenticator for LocalJwt {
+    fn authenticate(&self, parts: &Parts) -> Result<Principal, AuthError> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .ok_or_else(|| AuthError("missing bearer token".into()))?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| {
+                h.strip_prefix("Bearer ")
+                    .or_else(|| h.strip_prefix("bearer "))
+            })
+            .ok_or_else(|| AuthError("the Authorization header must be `Bearer <token>`".into()))?;
+        let data = jsonwebtoken::decode::<serde_json::Value>(
+            token.trim(),
+            &self.decoding,
+            &self.validation,
+        )
+        .map_err(|e| AuthError(format!("invalid token: {e}")))?;
+        let sub = data
+            .claims
+            .get("sub")
+            .and_then(|s| s.as_str())
+            .unwrap_or_default()
+            .to_string();
+        let roles = data
+            .claims
+            .get(ROLES_CLAIM)
+            .map(parse_roles)
+            .unwrap_or_default();
+        Ok(Principal { sub, roles })
+    }
+}
+
+/// Route middleware: authenticates, then checks the route's roles in the RBAC table.
+/// Routes missing from the table are refused (fail closed).
+pub async fn middleware(
+    State(auth): State<Arc<dyn Authenticator>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let path = parts
+        .extensions
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
+    // HEAD is served by the GET handler, so it needs what GET needs.
+    let method = if parts.method == Method::HEAD {
+        Method::GET
+    } else {
+        parts.method.clone()
+    };
+    let Some(rule) = rbac::rule(&method, &path) else {
+        if rbac::ROUTES.iter().any(|r| r.path == path) {
+            // A known path with a method it lacks: no handler runs; let the router say 405.
+            return next.run(Request::from_parts(parts, body)).await;
+        }
+        tracing::error!(route = %path, "route missing from the RBAC table");
+        return ApiError::forbidden().into_response();
+    };
+    if rule.roles.is_empty() {
+        return next.run(Request::from_parts(parts, body)).await;
+    }
+    let principal = match auth.authenticate(&parts) {
+        Ok(p) => p,
+        Err(AuthError(message)) => return ApiError::unauthorized(message).into_response(),
+    };
+    if !principal.roles.iter().any(|r| rule.roles.contains(r)) {
+        tracing::info!(sub = %principal.sub, "forbidden");
+        return ApiError::forbidden().into_response();
+    }
+    tracing::Span::current().record("sub", principal.sub.as_str());
+    parts.extensions.insert(principal);
+    next.run(Request::from_parts(parts, body)).await
+}

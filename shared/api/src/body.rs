@@ -1,0 +1,96 @@
+//! Request body extractors whose every rejection is an enveloped error: wrong content type 415,
+//! too large 413, not JSON 400, JSON that breaks the schema 422 naming the field.
+
+use crate::error::ApiError;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::{StatusCode, header};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// Largest accepted request body.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+fn media_type(req: &Request) -> Option<String> {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+}
+
+async fn read<S: Send + Sync>(
+    req: Request,
+    state: &S,
+    accepted: &[&str],
+) -> Result<Bytes, ApiError> {
+    match media_type(&req) {
+        Some(t) if accepted.contains(&t.as_str()) => {}
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "UnsupportedMediaType",
+                format!("Content-Type must be {}", accepted.join(" or ")),
+            ));
+        }
+    }
+    Bytes::from_request(req, state).await.map_err(|e| match e {
+        BytesRejection::FailedToBufferBody(_) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            too_large()
+        }
+        e if e.status() == StatusCode::PAYLOAD_TOO_LARGE => too_large(),
+        _ => ApiError::bad_request("could not read the request body"),
+    })
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "PayloadTooLarge",
+        format!("the request body exceeds {MAX_BODY_BYTES} bytes"),
+    )
+}
+
+fn parse(bytes: &[u8]) -> Result<Value, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        let msg = e.to_string();
+        ApiError::bad_request(format!("malformed JSON: {msg}"))
+    })
+}
+
+/// A JSON body (`application/json`) decoded into `T`.
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = read(req, state, &["application/json"]).await?;
+        let value = parse(&bytes)?;
+        hospital_core::json::decode(value)
+            .map(JsonBody)
+            .map_err(|e| ApiError::validation(vec![e]))
+    }
+}
+
+/// A JSON Merge Patch document (RFC 7396), as `application/merge-patch+json` or
+/// `application/json`.
+pub struct MergePatch(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for MergePatch {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = read(
+            req,
+            state,
+            &["application/merge-patch+json", "application/json"],
+        )
+        .await?;
+        parse(&bytes).map(MergePatch)
+    }
+}

@@ -1,0 +1,146 @@
+//! The error envelope of every failure, from every layer (DESIGN §4, the seed's RF15):
+//! `{"error": [{"title", "message", "field"?}], "request_id"}`.
+
+use crate::request_id;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use hospital_core::{DomainError, FieldError, store::StoreError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErrorItem {
+    /// Error class, e.g. `ValidationError`, `NotFound`, `Conflict`.
+    pub title: &'static str,
+    pub message: String,
+    /// The offending field (`cpf`, `emergency_contact.phone`), when one is to blame.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// The envelope, as documented in the OpenAPI document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorEnvelope {
+    pub error: Vec<ErrorItem>,
+    /// Quote it when reporting a problem: it finds the request's log lines.
+    pub request_id: String,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub errors: Vec<ErrorItem>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, title: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            errors: vec![ErrorItem {
+                title,
+                message: message.into(),
+                field: None,
+            }],
+        }
+    }
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        let field = field.into();
+        if let Some(e) = self.errors.first_mut() {
+            e.field = (!field.is_empty()).then_some(field);
+        }
+        self
+    }
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "BadRequest", message)
+    }
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            errors: errors
+                .into_iter()
+                .map(|e| ErrorItem {
+                    title: "ValidationError",
+                    message: if e.field.is_empty() {
+                        e.message
+                    } else {
+                        format!("{}: {}", e.field, e.message)
+                    },
+                    field: (!e.field.is_empty()).then_some(e.field),
+                })
+                .collect(),
+        }
+    }
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "Unauthorized", message)
+    }
+    pub fn forbidden() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "your role may not do this",
+        )
+    }
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "NotFound", message)
+    }
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalError",
+            "unexpected error; quote the request id when reporting it",
+        )
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::Validation(errors) => ApiError::validation(errors),
+            DomainError::BadRequest { field, message } => {
+                ApiError::bad_request(message).with_field(field.unwrap_or_default())
+            }
+            DomainError::NotFound { kind, id } => {
+                ApiError::not_found(format!("{kind} {id} not found"))
+            }
+            DomainError::Conflict { field, message } => {
+                ApiError::new(StatusCode::CONFLICT, "Conflict", message)
+                    .with_field(field.unwrap_or_default())
+            }
+            e @ DomainError::PreconditionFailed { .. } => ApiError::new(
+                StatusCode::PRECONDITION_FAILED,
+                "PreconditionFailed",
+                e.to_string(),
+            )
+            .with_field("If-Match"),
+            DomainError::Store(StoreError::Unavailable(detail)) => {
+                tracing::error!(%detail, "store unavailable");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "ServiceUnavailable",
+                    "storage is unavailable; retry later",
+                )
+            }
+            DomainError::Store(e) => {
+                tracing::error!(error = %e, "store error");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorEnvelope {
+            error: self.errors,
+            request_id: request_id::current().unwrap_or_default(),
+        };
+        let mut res = (self.status, axum::Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        res
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

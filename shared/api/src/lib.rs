@@ -1,0 +1,80 @@
+//! The HTTP layer: one axum router per Lambda function, and the machinery every router shares —
+//! the error envelope, request ids, auth/RBAC, body extractors, idempotency keys, paging and the
+//! OpenAPI document.
+
+pub mod auth;
+pub mod body;
+pub mod error;
+pub mod idempotency;
+pub mod meta;
+pub mod openapi;
+pub mod patients;
+pub mod rbac;
+pub mod request_id;
+pub mod resources;
+
+use auth::Authenticator;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use error::ApiError;
+use hospital_core::resource::Deps;
+use std::any::Any;
+use std::sync::Arc;
+use tower_http::catch_panic::CatchPanicLayer;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub deps: Deps,
+}
+
+/// Every function with an HTTP router, by its binary name.
+pub const FUNCTIONS: &[&str] = &["meta", "patients"];
+
+fn router_of(function: &str) -> Router<AppState> {
+    match function {
+        "meta" => meta::router(),
+        "patients" => patients::router(),
+        other => panic!("no router for function {other:?}"),
+    }
+}
+
+/// The complete HTTP application for the given functions (hospital-local passes all of
+/// [`FUNCTIONS`], a Lambda function its own name), with the shared layers around it.
+pub fn app(functions: &[&str], deps: Deps, authenticator: Arc<dyn Authenticator>) -> Router {
+    let state = AppState { deps };
+    let routes = functions
+        .iter()
+        .fold(Router::new(), |r, f| r.merge(router_of(f)));
+    routes
+        // route_layer: only matched routes are authenticated, so an unknown path is a 404.
+        // Added last runs first: auth, then idempotency (which scopes keys by caller).
+        .route_layer(from_fn_with_state(state.clone(), idempotency::middleware))
+        .route_layer(from_fn_with_state(authenticator, auth::middleware))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(body::MAX_BODY_BYTES))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(from_fn(request_id::middleware))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such route")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "MethodNotAllowed",
+        "this route does not accept that method",
+    )
+}
+
+fn panic_response(_: Box<dyn Any + Send + 'static>) -> Response {
+    tracing::error!("handler panicked");
+    ApiError::internal().into_response()
+}

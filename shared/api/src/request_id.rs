@@ -1,0 +1,63 @@
+//! A request id on every response and every log line of the request. Taken from the caller's
+//! `x-request-id` when sane (API Gateway sets one), else a new ULID. Log lines carry the method,
+//! the route template and the status, never the query string or a body: they may hold personal
+//! data (names, CPF), which must not reach the logs.
+
+use axum::extract::{MatchedPath, Request};
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::Response;
+use std::time::Instant;
+use tracing::Instrument;
+
+pub const HEADER: &str = "x-request-id";
+
+tokio::task_local! {
+    static REQUEST_ID: String;
+}
+
+/// The id of the request being served, inside the middleware's scope.
+pub fn current() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+fn sane(id: &str) -> bool {
+    (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+}
+
+pub async fn middleware(req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get(HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| sane(v))
+        .map(str::to_string)
+        .unwrap_or_else(hospital_core::ids::new_id);
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let span = tracing::info_span!("request", request_id = %id, %method, route = %route);
+    let started = Instant::now();
+    let mut res = REQUEST_ID
+        .scope(id.clone(), next.run(req).instrument(span.clone()))
+        .await;
+    let status = res.status().as_u16();
+    span.in_scope(|| {
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        if status >= 500 {
+            tracing::error!(status, ms, "request failed");
+        } else {
+            tracing::info!(status, ms, "request");
+        }
+    });
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert(HEADER, v);
+    }
+    res
+}

@@ -1,0 +1,11 @@
+//! Identifiers: ULIDs, sortable by creation time (DESIGN §5).
+
+/// A new ULID as its 26-character string.
+pub fn new_id() -> String {
+    ulid::Ulid::new().to_string()
+}
+
+/// Whether `s` is a well-formed ULID (so a path id can be rejected before touching the store).
+pub fn is_id(s: &str) -> bool {
+    s.len() == 26 && ulid::Ulid::from_string(s).is_ok()
+}

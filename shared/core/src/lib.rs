@@ -1,0 +1,14 @@
+//! Hospital domain: entities, validation rules, key design and the ports they need.
+//! Nothing here names AWS, HTTP or a file (DESIGN §2).
+
+pub mod cursor;
+pub mod error;
+pub mod ids;
+pub mod json;
+pub mod patients;
+pub mod resource;
+pub mod store;
+pub mod time;
+pub mod validate;
+
+pub use error::{DomainError, DomainResult, FieldError};

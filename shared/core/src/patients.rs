@@ -1,0 +1,199 @@
+//! Patients (RF01) and their addresses (RF13).
+
+use crate::error::FieldError;
+use crate::resource::{FilterKind, Resource, Unique};
+use crate::time::Calendar;
+use crate::validate;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Sex {
+    Female,
+    Male,
+    Other,
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmergencyContact {
+    #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    pub name: String,
+    #[validate(custom(function = "validate::phone"))]
+    #[schema(example = "+5511987654321")]
+    pub phone: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[validate(length(max = 60))]
+    pub relationship: Option<String>,
+}
+
+/// A patient's writable fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Patient {
+    #[validate(length(min = 1, max = 200))]
+    #[schema(example = "Maria da Silva")]
+    pub full_name: String,
+    /// 11 digits; punctuation ("529.982.247-25") is accepted and removed.
+    #[validate(custom(function = "validate::cpf"))]
+    #[schema(example = "52998224725")]
+    pub cpf: String,
+    /// YYYY-MM-DD, not in the future.
+    #[schema(value_type = String, format = Date, example = "1984-03-09")]
+    pub birth_date: NaiveDate,
+    pub sex: Sex,
+    /// E.164.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[validate(custom(function = "validate::phone"))]
+    #[schema(example = "+5511987654321")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[validate(email, length(max = 254))]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[validate(nested)]
+    pub emergency_contact: Option<EmergencyContact>,
+    #[serde(default)]
+    #[validate(length(max = 100), custom(function = "allergies"))]
+    pub allergies: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insurer_id: Option<String>,
+}
+
+fn allergies(list: &[String]) -> Result<(), validator::ValidationError> {
+    if list.iter().any(|a| a.trim().is_empty() || a.len() > 200) {
+        return Err(validator::ValidationError::new("allergies")
+            .with_message("each allergy is 1 to 200 characters".into()));
+    }
+    Ok(())
+}
+
+impl Resource for Patient {
+    const KIND: &'static str = "patient";
+    const FILTERS: &'static [(&'static str, FilterKind)] = &[
+        ("name", FilterKind::SortPrefix),
+        ("cpf", FilterKind::Unique("cpf")),
+    ];
+
+    fn normalize(&mut self) {
+        self.full_name = self.full_name.trim().to_string();
+        self.cpf = validate::digits_only(&self.cpf);
+        self.allergies = self
+            .allergies
+            .iter()
+            .map(|a| a.trim().to_string())
+            .collect();
+        if let Some(e) = &mut self.email {
+            *e = e.trim().to_string();
+        }
+    }
+
+    fn check(&self, calendar: &Calendar) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if self.birth_date > calendar.today() {
+            errors.push(FieldError::new("birth_date", "must not be in the future"));
+        }
+        if self
+            .insurer_id
+            .as_deref()
+            .is_some_and(|id| !crate::ids::is_id(id))
+        {
+            errors.push(FieldError::new(
+                "insurer_id",
+                "must be an insurer id (ULID)",
+            ));
+        }
+        errors
+    }
+
+    fn uniques(&self) -> Vec<Unique> {
+        vec![Unique {
+            field: "cpf",
+            value: self.cpf.clone(),
+        }]
+    }
+
+    fn sort_key(&self) -> String {
+        validate::fold(&self.full_name)
+    }
+
+    fn normalize_unique(_field: &str, value: &str) -> String {
+        validate::digits_only(value)
+    }
+}
+
+/// The 27 federative units of Brazil.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[allow(clippy::upper_case_acronyms)]
+pub enum Uf {
+    AC,
+    AL,
+    AP,
+    AM,
+    BA,
+    CE,
+    DF,
+    ES,
+    GO,
+    MA,
+    MT,
+    MS,
+    MG,
+    PA,
+    PB,
+    PR,
+    PE,
+    PI,
+    RJ,
+    RN,
+    RS,
+    RO,
+    RR,
+    SC,
+    SP,
+    SE,
+    TO,
+}
+
+/// An address of a patient.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Address {
+    /// 8 digits; "01310-100" is accepted and normalized.
+    #[validate(custom(function = "validate::cep"))]
+    #[schema(example = "01310100")]
+    pub cep: String,
+    #[validate(length(min = 1, max = 200))]
+    pub street: String,
+    #[validate(length(min = 1, max = 20))]
+    pub number: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[validate(length(max = 100))]
+    pub complement: Option<String>,
+    #[validate(length(min = 1, max = 100))]
+    pub district: String,
+    #[validate(length(min = 1, max = 100))]
+    pub city: String,
+    pub uf: Uf,
+}
+
+impl Resource for Address {
+    const KIND: &'static str = "address";
+    const PARENT: Option<&'static str> = Some("patient");
+
+    fn normalize(&mut self) {
+        self.cep = validate::digits_only(&self.cep);
+        for s in [
+            &mut self.street,
+            &mut self.number,
+            &mut self.district,
+            &mut self.city,
+        ] {
+            *s = s.trim().to_string();
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! Our own validators (CPF, CEP, phone, UF) for the `validator` crate, and the conversion of its
+//! errors into field errors for the envelope.
+
+use crate::error::FieldError;
+use std::borrow::Cow;
+use validator::{ValidationError, ValidationErrors, ValidationErrorsKind};
+
+fn err(code: &'static str, message: &'static str) -> ValidationError {
+    ValidationError::new(code).with_message(Cow::Borrowed(message))
+}
+
+/// Strips the usual punctuation of a formatted document number ("123.456.789-09" → digits).
+pub fn digits_only(s: &str) -> String {
+    s.chars()
+        .filter(|c| !matches!(c, '.' | '-' | '/' | ' '))
+        .collect()
+}
+
+/// CPF: 11 digits with valid check digits; sequences of one repeated digit are invalid.
+pub fn cpf(value: &str) -> Result<(), ValidationError> {
+    let digits: Vec<u32> = value.chars().filter_map(|c| c.to_digit(10)).collect();
+    if value.len() != 11 || digits.len() != 11 {
+        return Err(err("cpf", "must have 11 digits"));
+    }
+    if digits.iter().all(|d| *d == digits[0]) {
+        return Err(err("cpf", "invalid check digits"));
+    }
+    let check = |n: usize| {
+        let sum: u32 = (0..n).map(|i| digits[i] * (n as u32 + 1 - i as u32)).sum();
+        let r = (sum * 10) % 11;
+        if r == 10 { 0 } else { r }
+    };
+    if check(9) != digits[9] || check(10) != digits[10] {
+        return Err(err("cpf", "invalid check digits"));
+    }
+    Ok(())
+}
+
+/// CEP: 8 digits.
+pub fn cep(value: &str) -> Result<(), ValidationError> {
+    if value.len() == 8 && value.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(err("cep", "must have 8 digits"))
+    }
+}
+
+/// Phone in E.164: `+`, country code, up to 15 digits in all (e.g. +5511987654321).
+pub fn phone(value: &str) -> Result<(), ValidationError> {
+    let rest = value.strip_prefix('+').unwrap_or("");
+    let ok = (8..=15).contains(&rest.len())
+        && rest.bytes().all(|b| b.is_ascii_digit())
+        && !rest.starts_with('0');
+    if ok {
+        Ok(())
+    } else {
+        Err(err("phone", "must be in E.164 format, e.g. +5511987654321"))
+    }
+}
+
+/// A required text field that is not blank once trimmed.
+pub fn not_blank(value: &str) -> Result<(), ValidationError> {
+    if value.trim().is_empty() {
+        Err(err("blank", "must not be blank"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Lower-cases and strips accents, for case- and accent-insensitive names and prefixes.
+pub fn fold(s: &str) -> String {
+    deunicode::deunicode(s.trim()).to_lowercase()
+}
+
+/// Flattens `validator`'s nested errors into `field.path: message` entries.
+pub fn field_errors(errors: &ValidationErrors) -> Vec<FieldError> {
+    let mut out = Vec::new();
+    collect(errors, "", &mut out);
+    out.sort_by(|a, b| a.field.cmp(&b.field));
+    out
+}
+
+fn collect(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
+    for (field, kind) in errors.errors() {
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                for e in list {
+                    let message = match &e.message {
+                        Some(m) => m.to_string(),
+                        None => describe(e),
+                    };
+                    out.push(FieldError::new(&path, message));
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => collect(inner, &path, out),
+            ValidationErrorsKind::List(items) => {
+                for (i, inner) in items {
+                    collect(inner, &format!("{path}[{i}]"), out);
+                }
+            }
+        }
+    }
+}
+
+fn describe(e: &ValidationError) -> String {
+    let param = |k: &str| e.params.get(k).map(|v| v.to_string());
+    match e.code.as_ref() {
+        "email" => "must be a valid e-mail address".into(),
+        "length" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("length must be between {min} and {max}"),
+            (Some(min), None) => format!("length must be at least {min}"),
+            (None, Some(max)) => format!("length must be at most {max}"),
+            _ => "invalid length".into(),
+        },
+        "range" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must be between {min} and {max}"),
+            (Some(min), None) => format!("must be at least {min}"),
+            (None, Some(max)) => format!("must be at most {max}"),
+            _ => "out of range".into(),
+        },
+        code => format!("invalid ({code})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpf_check_digits() {
+        assert!(cpf("52998224725").is_ok());
+        assert!(cpf("11144477735").is_ok());
+        assert!(cpf("52998224724").is_err());
+        assert!(cpf("11111111111").is_err());
+        assert!(cpf("5299822472").is_err());
+        assert!(cpf("5299822472a").is_err());
+        assert_eq!(digits_only("529.982.247-25"), "52998224725");
+    }
+
+    #[test]
+    fn phone_cep_fold() {
+        assert!(phone("+5511987654321").is_ok());
+        assert!(phone("5511987654321").is_err());
+        assert!(phone("+0511987654321").is_err());
+        assert!(phone("+55 11 98765").is_err());
+        assert!(cep("01310100").is_ok());
+        assert!(cep("0131010").is_err());
+        assert_eq!(fold("  Órtopedia Pediátrica "), "ortopedia pediatrica");
+    }
+}
