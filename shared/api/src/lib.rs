@@ -45,10 +45,19 @@ fn router_of(function: &str) -> Router<AppState> {
 /// The complete HTTP application for the given functions (hospital-local passes all of
 /// [`FUNCTIONS`], a Lambda function its own name), with the shared layers around it.
 pub fn app(functions: &[&str], deps: Deps, authenticator: Arc<dyn Authenticator>) -> Router {
-    let state = AppState { deps };
     let routes = functions
         .iter()
         .fold(Router::new(), |r, f| r.merge(router_of(f)));
+    with_shared_layers(routes, AppState { deps }, authenticator)
+}
+
+/// Wraps routes in what every function shares: auth/RBAC, idempotency keys, the envelope for
+/// unknown routes and methods, the body limit, panic recovery and request ids.
+pub fn with_shared_layers(
+    routes: Router<AppState>,
+    state: AppState,
+    authenticator: Arc<dyn Authenticator>,
+) -> Router {
     routes
         // route_layer: only matched routes are authenticated, so an unknown path is a 404.
         // Added last runs first: auth, then idempotency (which scopes keys by caller).

@@ -1,1 +1,10 @@
-mod x {}
+//! Cross-crate integration tests, in one binary (DESIGN §7).
+
+mod common;
+mod concurrency;
+mod http_machinery;
+mod lambda_events;
+mod openapi;
+mod patients;
+mod rbac;
+mod template;

@@ -28,7 +28,7 @@ impl Fixture {
 /// a fresh [`Fixture`].
 macro_rules! conformance_tests {
     ($factory:path) => {
-        conformance_tests!(@each $factory;
+        $crate::conformance::conformance_tests!(@each $factory;
             round_trip,
             put_if_not_exists,
             versioned_update,

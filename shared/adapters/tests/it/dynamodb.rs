@@ -11,7 +11,7 @@ use hospital_core::store::{Key, Store, StoreError, Write};
 use hospital_testkit::{MotoServer, aws_test_env};
 use serde_json::json;
 
-use crate::conformance::{Fixture, conformance_tests, item};
+use crate::conformance::{Fixture, item};
 
 /// A client built without the environment, so tests need not mutate it.
 fn client(endpoint: &str) -> Client {
@@ -36,7 +36,7 @@ async fn dynamo_store(test: &str) -> Fixture {
 }
 
 mod moto {
-    conformance_tests!(super::dynamo_store);
+    crate::conformance::conformance_tests!(super::dynamo_store);
 }
 
 #[tokio::test]

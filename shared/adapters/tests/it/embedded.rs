@@ -8,7 +8,7 @@ use hospital_adapters::embedded::EmbeddedStats;
 use hospital_core::store::{Condition, Index, Key, Query, Store, Write};
 use serde_json::json;
 
-use crate::conformance::{Fixture, conformance_tests, item};
+use crate::conformance::{Fixture, item};
 
 async fn memory_store(_test: &str) -> Fixture {
     Fixture::new(Arc::new(EmbeddedStore::in_memory()))
@@ -24,11 +24,11 @@ async fn file_store(_test: &str) -> Fixture {
 }
 
 mod memory {
-    conformance_tests!(super::memory_store);
+    crate::conformance::conformance_tests!(super::memory_store);
 }
 
 mod file {
-    conformance_tests!(super::file_store);
+    crate::conformance::conformance_tests!(super::file_store);
 }
 
 #[tokio::test]

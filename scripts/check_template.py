@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""Offline checks of template.yaml.
+
+    python3 scripts/check_template.py [TEMPLATE]           # SAM transform; one-line summary
+    python3 scripts/check_template.py --routes [TEMPLATE]  # JSON list of the HTTP API routes
+
+The transform runs aws-sam-translator with no AWS access: a managed-policy loader that
+returns {} (the default one calls IAM), a placeholder s3:// CodeUri for functions built from
+local code, and AWS_DEFAULT_REGION=us-east-1 when no region is set.
+
+Besides the transform it checks what the Rust side relies on: every function names its
+binary (Metadata.BuildMethod rust-cargolambda, BuildProperties.Binary), every HttpApi event
+is attached to the template's API (ApiId) and no route is declared twice.
+
+--routes prints, sorted by (function, path, method):
+    [{"function": "meta", "method": "GET", "path": "/v1/health", "public": true}, ...]
+"public" is true when the event sets Auth.Authorizer to NONE (everything else uses the API's
+default JWT authorizer). The transform still runs first, so a broken template fails here too.
+
+Exit status: 0 on success, 1 on a failed check, 2 when the tools are missing or the
+arguments are wrong.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER_CODE_URI = "s3://bucket/key"
+SERVERLESS_FUNCTION = "AWS::Serverless::Function"
+
+
+class CheckError(Exception):
+    pass
+
+
+def fail(message: str, status: int = 1) -> None:
+    print(f"check_template: {message}", file=sys.stderr)
+    sys.exit(status)
+
+
+def load_template(path: Path) -> dict[str, Any]:
+    try:
+        from samtranslator.yaml_helper import yaml_parse
+    except ImportError:
+        fail(
+            "aws-sam-translator is not installed "
+            "(pip install aws-sam-translator, or run scripts/test.sh)",
+            2,
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        fail(f"cannot read {path}: {e}", 2)
+    try:
+        template = yaml_parse(text)
+    except Exception as e:  # yaml errors carry the line and column
+        raise CheckError(f"{path.name} is not valid YAML: {e}") from e
+    if not isinstance(template, dict) or not isinstance(template.get("Resources"), dict):
+        raise CheckError(f"{path.name} has no Resources mapping")
+    return template
+
+
+class StubPolicyLoader:
+    """Stands in for samtranslator's ManagedPolicyLoader, which lists IAM policies."""
+
+    def load(self) -> dict[str, str]:
+        return {}
+
+
+def with_placeholder_code(template: dict[str, Any]) -> dict[str, Any]:
+    """A copy where every function built from local code points at a placeholder S3 object,
+    as `sam package` would leave it."""
+    template = copy.deepcopy(template)
+    for resource in template["Resources"].values():
+        if not isinstance(resource, dict) or resource.get("Type") != SERVERLESS_FUNCTION:
+            continue
+        props = resource.setdefault("Properties", {})
+        code_uri = props.get("CodeUri")
+        is_local = code_uri is None or (
+            isinstance(code_uri, str) and not code_uri.startswith("s3://")
+        )
+        if is_local and "InlineCode" not in props and "ImageUri" not in props:
+            props["CodeUri"] = PLACEHOLDER_CODE_URI
+    return template
+
+
+def transform(template: dict[str, Any]) -> dict[str, Any]:
+    os.environ.setdefault("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION", "us-east-1"))
+    from samtranslator.model.exceptions import InvalidDocumentException
+    from samtranslator.translator.transform import transform as sam_transform
+
+    try:
+        return sam_transform(with_placeholder_code(template), {}, StubPolicyLoader())
+    except InvalidDocumentException as e:
+        causes = "; ".join(str(c.message) for c in e.causes) or str(e)
+        raise CheckError(f"SAM transform failed: {causes}") from e
+    except Exception as e:
+        raise CheckError(f"SAM transform failed: {type(e).__name__}: {e}") from e
+
+
+def functions(template: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Logical id → (binary name, properties) of every AWS::Serverless::Function."""
+    found = {}
+    for logical_id, resource in template["Resources"].items():
+        if not isinstance(resource, dict) or resource.get("Type") != SERVERLESS_FUNCTION:
+            continue
+        metadata = resource.get("Metadata") or {}
+        if metadata.get("BuildMethod") != "rust-cargolambda":
+            raise CheckError(f"{logical_id}: Metadata.BuildMethod must be rust-cargolambda")
+        binary = (metadata.get("BuildProperties") or {}).get("Binary")
+        if not isinstance(binary, str) or not binary:
+            raise CheckError(f"{logical_id}: Metadata.BuildProperties.Binary is missing")
+        found[logical_id] = (binary, resource.get("Properties") or {})
+    if not found:
+        raise CheckError("no AWS::Serverless::Function in the template")
+    return found
+
+
+def routes(template: dict[str, Any]) -> list[dict[str, Any]]:
+    apis = {
+        logical_id
+        for logical_id, r in template["Resources"].items()
+        if isinstance(r, dict) and r.get("Type") == "AWS::Serverless::HttpApi"
+    }
+    out: list[dict[str, Any]] = []
+    seen: dict[tuple[str, str], str] = {}
+    for logical_id, (binary, props) in functions(template).items():
+        for event_id, event in (props.get("Events") or {}).items():
+            if not isinstance(event, dict) or event.get("Type") != "HttpApi":
+                continue
+            where = f"{logical_id}.Events.{event_id}"
+            ev = event.get("Properties") or {}
+            method, path = ev.get("Method"), ev.get("Path")
+            if not isinstance(method, str) or not isinstance(path, str):
+                raise CheckError(f"{where}: Method and Path must be plain strings")
+            api = ev.get("ApiId")
+            if not (isinstance(api, dict) and api.get("Ref") in apis):
+                raise CheckError(f"{where}: ApiId must be !Ref to the template's HttpApi")
+            method = method.upper()
+            key = (method, path)
+            if key in seen:
+                raise CheckError(f"{where}: {method} {path} is already declared by {seen[key]}")
+            seen[key] = where
+            authorizer = (ev.get("Auth") or {}).get("Authorizer")
+            out.append(
+                {
+                    "function": binary,
+                    "method": method,
+                    "path": path,
+                    "public": authorizer == "NONE",
+                }
+            )
+    out.sort(key=lambda r: (r["function"], r["path"], r["method"]))
+    return out
+
+
+def main(argv: list[str]) -> int:
+    args = list(argv)
+    want_routes = "--routes" in args
+    args = [a for a in args if a != "--routes"]
+    if any(a in ("-h", "--help") for a in args):
+        print(__doc__)
+        return 0
+    if len(args) > 1 or any(a.startswith("-") for a in args):
+        fail(f"usage: {Path(sys.argv[0]).name} [--routes] [TEMPLATE]", 2)
+    path = Path(args[0]) if args else ROOT / "template.yaml"
+
+    try:
+        template = load_template(path)
+        table = routes(template)
+        output = transform(template)
+    except CheckError as e:
+        fail(f"{path}: {e}")
+
+    if want_routes:
+        print(json.dumps(table, indent=2))
+        return 0
+    resources = output.get("Resources", {})
+    n_functions = sum(1 for r in resources.values() if r.get("Type") == "AWS::Lambda::Function")
+    print(
+        f"template OK: {path.name} transforms to {len(resources)} CloudFormation resources "
+        f"({n_functions} functions, {len(table)} routes, "
+        f"{sum(1 for r in table if r['public'])} public)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

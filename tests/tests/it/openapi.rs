@@ -1,0 +1,68 @@
+//! The OpenAPI document covers exactly the routes of the RBAC table, with their error responses.
+
+use crate::common::*;
+use hospital_api::rbac::ROUTES;
+use std::collections::BTreeSet;
+
+#[tokio::test]
+async fn document_covers_every_route_and_error() {
+    let local = Local::start(Backend::Embedded).await;
+    let res = local
+        .http
+        .get(local.url("/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let doc: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            documented.insert((method.to_uppercase(), path.clone()));
+            let responses = op["responses"].as_object().unwrap();
+            assert!(responses.contains_key("500"), "{method} {path}: no 500");
+            let rule = ROUTES
+                .iter()
+                .find(|r| r.path == path && r.method.eq_ignore_ascii_case(method))
+                .unwrap();
+            if !rule.roles.is_empty() {
+                for code in ["401", "403"] {
+                    assert!(responses.contains_key(code), "{method} {path}: no {code}");
+                }
+                assert!(op["security"].is_array(), "{method} {path}: no security");
+            }
+            for (code, r) in responses {
+                if code.starts_with('4') || code.starts_with('5') {
+                    assert_eq!(
+                        r["content"]["application/json"]["schema"]["$ref"],
+                        "#/components/schemas/ErrorEnvelope",
+                        "{method} {path} {code}"
+                    );
+                }
+            }
+        }
+    }
+    let table: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|r| (r.method.to_string(), r.path.to_string()))
+        .collect();
+    assert_eq!(documented, table);
+    for schema in [
+        "Patient",
+        "PatientRecord",
+        "PatientPage",
+        "Address",
+        "AddressRecord",
+        "ErrorEnvelope",
+        "Sex",
+        "Uf",
+        "EmergencyContact",
+    ] {
+        assert!(
+            doc["components"]["schemas"][schema].is_object(),
+            "schema {schema} missing"
+        );
+    }
+    local.stop().await;
+}
