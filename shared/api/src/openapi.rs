@@ -272,6 +272,7 @@ impl Doc {
             let text = match filter {
                 FilterKind::SortPrefix => "Prefix, ignoring case and accents".to_string(),
                 FilterKind::Unique(f) => format!("Exact {f}"),
+                FilterKind::Custom(description) => description.to_string(),
             };
             list = list.parameter(query_param(param, &text, String::schema()));
         }

@@ -11,9 +11,8 @@ use axum::extract::{FromRequestParts, OriginalUri, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use hospital_core::resource::{Filter, FilterKind, Record, Repository, Resource, Unique};
-use hospital_core::validate::fold;
-use serde_json::json;
+use hospital_core::resource::{Record, Repository, Resource};
+use serde_json::{Value, json};
 use std::collections::HashMap;
 
 /// Path parameters in order: the parent's id for a sub-resource, then the resource's own id.
@@ -85,11 +84,11 @@ pub async fn create<R: Resource>(
     State(state): State<AppState>,
     ids: Ids,
     OriginalUri(uri): OriginalUri,
-    JsonBody(data): JsonBody<R>,
+    JsonBody(body): JsonBody<Value>,
 ) -> ApiResult<Response> {
     let (parent, _) = split::<R>(&ids, false);
     let record = Repository::<R>::new(state.deps.clone())
-        .create(parent, data)
+        .create_json(parent, body)
         .await?;
     let location = format!("{}/{}", uri.path().trim_end_matches('/'), record.id);
     Ok(one(StatusCode::CREATED, &record, Some(location)))
@@ -137,47 +136,125 @@ pub async fn list<R: Resource>(
 ) -> ApiResult<Response> {
     let Query(params) = params.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let (parent, _) = split::<R>(&ids, false);
-    let mut limit = None;
-    let mut cursor = None;
-    let mut filter = Filter::All;
-    for (name, value) in &params {
-        match name.as_str() {
-            "limit" => {
-                limit = Some(value.parse::<usize>().map_err(|_| {
-                    ApiError::bad_request("limit must be a whole number").with_field("limit")
-                })?)
-            }
-            "cursor" => cursor = Some(value.as_str()),
-            _ => {
-                let Some((param, kind)) = R::FILTERS.iter().find(|(p, _)| p == name) else {
-                    let known: Vec<&str> = ["limit", "cursor"]
-                        .into_iter()
-                        .chain(R::FILTERS.iter().map(|(p, _)| *p))
-                        .collect();
-                    return Err(ApiError::bad_request(format!(
-                        "unknown query parameter {name:?}; known: {}",
-                        known.join(", ")
-                    ))
-                    .with_field(name.clone()));
-                };
-                if filter != Filter::All {
-                    return Err(
-                        ApiError::bad_request("use one filter at a time").with_field(*param)
-                    );
-                }
-                filter = match kind {
-                    FilterKind::SortPrefix => Filter::SortPrefix(fold(value)),
-                    FilterKind::Unique(field) => Filter::Unique(Unique {
-                        field,
-                        value: R::normalize_unique(field, value),
-                    }),
-                };
-            }
-        }
+    let paging = Paging::from_params(&params)?;
+    let filters: Vec<(&str, &str)> = params
+        .iter()
+        .filter(|(k, _)| k.as_str() != "limit" && k.as_str() != "cursor")
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    if let Some((name, _)) = filters
+        .iter()
+        .find(|(k, _)| !R::FILTERS.iter().any(|(p, _)| p == k))
+    {
+        let known: Vec<&str> = ["limit", "cursor"]
+            .into_iter()
+            .chain(R::FILTERS.iter().map(|(p, _)| *p))
+            .collect();
+        return Err(ApiError::bad_request(format!(
+            "unknown query parameter {name:?}; known: {}",
+            known.join(", ")
+        ))
+        .with_field(*name));
     }
+    let filter = R::filter(&filters)?;
     let page = Repository::<R>::new(state.deps.clone())
-        .list(parent, filter, limit, cursor)
+        .list(parent, filter, paging.limit, paging.cursor.as_deref())
         .await?;
     let items: Vec<_> = page.items.iter().map(Record::to_json).collect();
     Ok(Json(json!({"items": items, "next_cursor": page.next_cursor})).into_response())
+}
+
+/// `?limit=` and `?cursor=`.
+pub struct Paging {
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+}
+
+impl Paging {
+    pub fn from_params(params: &HashMap<String, String>) -> ApiResult<Self> {
+        let limit = params
+            .get("limit")
+            .map(|v| {
+                v.parse::<usize>().map_err(|_| {
+                    ApiError::bad_request("limit must be a whole number").with_field("limit")
+                })
+            })
+            .transpose()?;
+        Ok(Paging {
+            limit,
+            cursor: params.get("cursor").cloned(),
+        })
+    }
+}
+
+fn page_json(items: Vec<Value>, next_cursor: Option<String>) -> Response {
+    Json(json!({"items": items, "next_cursor": next_cursor})).into_response()
+}
+
+/// Only `limit` and `cursor` are accepted.
+fn paging_only(params: &HashMap<String, String>) -> ApiResult<Paging> {
+    if let Some(name) = params
+        .keys()
+        .find(|k| k.as_str() != "limit" && k.as_str() != "cursor")
+    {
+        return Err(ApiError::bad_request(format!(
+            "unknown query parameter {name:?}; known: limit, cursor"
+        ))
+        .with_field(name.clone()));
+    }
+    Paging::from_params(params)
+}
+
+/// The resources of kind `F` that refer to the `T` in the path (the doctors of a specialty).
+pub async fn referrers<T: Resource, F: Resource>(
+    State(state): State<AppState>,
+    ids: Ids,
+    params: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(params) = params.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let paging = paging_only(&params)?;
+    let id = ids.first().map(String::as_str).unwrap_or_default();
+    let (found, next) = Repository::<T>::new(state.deps.clone())
+        .referrers(id, F::KIND, paging.limit, paging.cursor.as_deref())
+        .await?;
+    let from = Repository::<F>::new(state.deps.clone());
+    let records = futures::future::join_all(found.iter().map(|id| from.get(None, id))).await;
+    let mut items = Vec::with_capacity(records.len());
+    for r in records {
+        match r {
+            Ok(r) => items.push(r.to_json()),
+            // Deleted between the two reads.
+            Err(hospital_core::DomainError::NotFound { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(page_json(items, next))
+}
+
+/// The resources of kind `T` that the `F` in the path refers to (the specialties of a doctor).
+pub async fn referenced<F: Resource, T: Resource>(
+    State(state): State<AppState>,
+    ids: Ids,
+) -> ApiResult<Response> {
+    let id = ids.first().map(String::as_str).unwrap_or_default();
+    let from = Repository::<F>::new(state.deps.clone())
+        .get(None, id)
+        .await?;
+    let to = Repository::<T>::new(state.deps.clone());
+    let targets: Vec<_> = from
+        .data
+        .references()
+        .into_iter()
+        .filter(|r| r.kind == T::KIND)
+        .collect();
+    let records = futures::future::join_all(targets.iter().map(|r| to.get(None, &r.id))).await;
+    let mut items = Vec::with_capacity(records.len());
+    for r in records {
+        match r {
+            Ok(r) => items.push(r.to_json()),
+            Err(hospital_core::DomainError::NotFound { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(page_json(items, None))
 }

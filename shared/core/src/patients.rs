@@ -1,7 +1,7 @@
 //! Patients (RF01) and their addresses (RF13).
 
 use crate::error::FieldError;
-use crate::resource::{FilterKind, Resource, Unique};
+use crate::resource::{FilterKind, Reference, Resource, Unique};
 use crate::time::Calendar;
 use crate::validate;
 use chrono::NaiveDate;
@@ -108,6 +108,17 @@ impl Resource for Patient {
             ));
         }
         errors
+    }
+
+    fn references(&self) -> Vec<Reference> {
+        self.insurer_id
+            .iter()
+            .map(|id| Reference {
+                field: "insurer_id".into(),
+                kind: "insurer",
+                id: id.clone(),
+            })
+            .collect()
     }
 
     fn uniques(&self) -> Vec<Unique> {

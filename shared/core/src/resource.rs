@@ -62,6 +62,37 @@ pub trait Resource:
     }
     /// The list filters this resource accepts as query parameters.
     const FILTERS: &'static [(&'static str, FilterKind)] = &[];
+    /// Builds the list filter from the filter parameters given (each one of [`Self::FILTERS`]).
+    /// The default accepts one parameter at a time.
+    fn filter(params: &[(&str, &str)]) -> DomainResult<Filter> {
+        default_filter::<Self>(params)
+    }
+
+    /// Fields the server maintains (e.g. a stock quantity changed only by stock movements):
+    /// rejected in request bodies, kept as they are by updates.
+    const SERVER_FIELDS: &'static [&'static str] = &[];
+    /// Kinds of sub-resources that are records to keep: while any exists, the resource can't be
+    /// deleted (409). Other sub-resources are deleted with it.
+    const PROTECTED_CHILDREN: &'static [&'static str] = &[];
+
+    /// Other resources this one refers to; each must exist when written, and can't be deleted
+    /// while referred to.
+    fn references(&self) -> Vec<Reference> {
+        Vec::new()
+    }
+    /// Rules about changing `before` into `self` (allowed status transitions).
+    fn check_change(&self, _before: &Self) -> Vec<FieldError> {
+        Vec::new()
+    }
+    /// The item's entry in the second index (`gsi2pk`, `gsi2sk`), for filtered lists.
+    fn index2(&self, _id: &str) -> Option<(String, String)> {
+        None
+    }
+    /// Counters this resource adds one to while it exists (the bed board's counts per sector
+    /// and status), kept in the same transaction as the resource.
+    fn tallies(&self) -> Vec<Tally> {
+        Vec::new()
+    }
 }
 
 /// How a list query parameter narrows the list.
@@ -71,6 +102,25 @@ pub enum FilterKind {
     SortPrefix,
     /// Exact match on the unique field of this name, normalized like the resource normalizes it.
     Unique(&'static str),
+    /// Handled by the resource's own [`Resource::filter`] (an index-2 query); the text
+    /// describes it in the API document.
+    Custom(&'static str),
+}
+
+/// A reference from a resource's field to another resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    /// The referring field, as named in errors (`specialty_ids[1]`).
+    pub field: String,
+    pub kind: &'static str,
+    pub id: String,
+}
+
+/// A counter item a resource contributes one to; `labels` are stored with the count.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tally {
+    pub key: Key,
+    pub labels: Item,
 }
 
 /// A stored resource: its data plus the metadata every resource carries.
@@ -101,7 +151,7 @@ pub fn item_key<R: Resource>(parent_id: Option<&str>, id: &str) -> Key {
     }
 }
 
-fn parent_key(parent: &str, parent_id: &str) -> Key {
+pub(crate) fn parent_key(parent: &str, parent_id: &str) -> Key {
     Key::new(format!("{parent}#{parent_id}"), parent)
 }
 
@@ -131,7 +181,7 @@ impl<R: Resource> Record<R> {
         Value::Object(out)
     }
 
-    fn to_item(&self) -> Item {
+    pub(crate) fn to_item(&self) -> Item {
         let Value::Object(mut item) = self.to_json() else {
             unreachable!("to_json always builds an object")
         };
@@ -146,10 +196,14 @@ impl<R: Resource> Record<R> {
                 format!("{}#{}", self.data.sort_key(), self.id).into(),
             );
         }
+        if let Some((pk, sk)) = self.data.index2(&self.id) {
+            item.insert("gsi2pk".into(), pk.into());
+            item.insert("gsi2sk".into(), sk.into());
+        }
         item
     }
 
-    fn from_item(mut item: Item) -> DomainResult<Self> {
+    pub(crate) fn from_item(mut item: Item) -> DomainResult<Self> {
         for k in KEY_ATTRS {
             item.remove(k);
         }
@@ -207,6 +261,29 @@ pub enum Filter {
     SortPrefix(String),
     /// The one resource holding this unique value, if any.
     Unique(Unique),
+    /// A partition of the second index, optionally narrowed by sort key.
+    Index2 {
+        pk: String,
+        sk: SkRange,
+    },
+}
+
+/// The filter of [`Resource::FILTERS`] for one given parameter.
+pub fn default_filter<R: Resource>(params: &[(&str, &str)]) -> DomainResult<Filter> {
+    let Some(((name, value), rest)) = params.split_first() else {
+        return Ok(Filter::All);
+    };
+    if let Some((other, _)) = rest.first() {
+        return Err(DomainError::bad_request(*other, "use one filter at a time"));
+    }
+    match R::FILTERS.iter().find(|(p, _)| p == name).map(|(_, k)| *k) {
+        Some(FilterKind::SortPrefix) => Ok(Filter::SortPrefix(crate::validate::fold(value))),
+        Some(FilterKind::Unique(field)) => Ok(Filter::Unique(Unique {
+            field,
+            value: R::normalize_unique(field, value),
+        })),
+        _ => Err(DomainError::bad_request(*name, "unsupported filter")),
+    }
 }
 
 /// A page of records and the cursor of the next page.
@@ -220,17 +297,105 @@ pub struct Page<R> {
 pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 200;
 
-/// Attempts of a merge-patch without `If-Match` before giving up on a busy item.
-const UPDATE_ATTEMPTS: usize = 5;
+/// Attempts of a write that lost a race on a counter or (without `If-Match`) on the item
+/// itself, before answering 409. Each attempt re-reads, so only contention costs attempts.
+pub const ATTEMPTS: usize = 64;
 
-/// Most sub-resource items a parent may hold, so that deleting it fits one transaction.
-pub const MAX_CHILDREN: usize = 90;
+/// Most deletable sub-resources a parent may hold, so that deleting it fits one transaction.
+pub const MAX_CHILDREN: usize = 80;
+
+/// Sort key of a resource's reference counter, in its own partition.
+const REFS: &str = "refs";
 
 /// What repositories need: the store and the calendar.
 #[derive(Clone)]
 pub struct Deps {
     pub store: Arc<dyn Store>,
     pub calendar: Calendar,
+}
+
+/// What a write of a transaction stands for, to explain its failure.
+#[derive(Debug, Clone)]
+enum Blame {
+    /// The resource's own item: lost a race (retry, or 412 under If-Match).
+    Item,
+    Unique(Unique),
+    Parent,
+    /// A counter moved under us: retry.
+    Busy,
+}
+
+/// A transaction being assembled, each write with its blame.
+#[derive(Default)]
+struct Plan {
+    writes: Vec<Write>,
+    blame: Vec<Blame>,
+}
+
+impl Plan {
+    fn push(&mut self, write: Write, blame: Blame) {
+        self.writes.push(write);
+        self.blame.push(blame);
+    }
+}
+
+/// What a missing counter means.
+enum Missing<'a> {
+    /// A tally not counted yet: create it.
+    Create(&'a Item),
+    /// The referenced resource is gone: a 422 on the referring field.
+    Fail(&'a Reference),
+    Skip,
+}
+
+enum Outcome {
+    Done,
+    Retry,
+}
+
+fn obj(pairs: impl IntoIterator<Item = (&'static str, Value)>) -> Item {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+fn key_item(key: &Key) -> Item {
+    obj([("pk", key.pk.clone().into()), ("sk", key.sk.clone().into())])
+}
+
+fn refs_key(kind: &str, id: &str) -> Key {
+    Key::new(format!("{kind}#{id}"), REFS)
+}
+
+fn marker_key<R: Resource>(target: &Reference, id: &str) -> Key {
+    Key::new(
+        format!("{}#{}", target.kind, target.id),
+        format!("ref#{}#{id}", R::KIND),
+    )
+}
+
+/// References deduplicated by target: a resource counts once per target.
+fn distinct(refs: Vec<Reference>) -> Vec<Reference> {
+    let mut out: Vec<Reference> = Vec::new();
+    for r in refs {
+        if !out.iter().any(|o| o.kind == r.kind && o.id == r.id) {
+            out.push(r);
+        }
+    }
+    out
+}
+
+fn minus(a: &[Reference], b: &[Reference]) -> Vec<Reference> {
+    a.iter()
+        .filter(|r| !b.iter().any(|o| o.kind == r.kind && o.id == r.id))
+        .cloned()
+        .collect()
+}
+
+fn count_of(item: &Item) -> i64 {
+    item.get("count").and_then(Value::as_i64).unwrap_or(0)
+}
+
+fn version_of(item: &Item) -> u64 {
+    item.get("version").and_then(Value::as_u64).unwrap_or(0)
 }
 
 /// Create / read / list / patch / delete for one resource type, written once.
@@ -248,6 +413,27 @@ impl<R> Clone for Repository<R> {
     }
 }
 
+/// Rejects request fields the client may not set: metadata, the parent's id, server fields.
+pub fn reject_read_only<R: Resource>(body: &Value) -> DomainResult<()> {
+    let Some(map) = body.as_object() else {
+        return Err(DomainError::invalid("", "the body must be a JSON object"));
+    };
+    let parent = parent_field::<R>();
+    let mut errors = Vec::new();
+    for k in map.keys() {
+        if META.contains(&k.as_str()) || Some(k.as_str()) == parent.as_deref() {
+            errors.push(FieldError::new(k.clone(), "is read-only"));
+        } else if R::SERVER_FIELDS.contains(&k.as_str()) {
+            errors.push(FieldError::new(k.clone(), "is maintained by the server"));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(DomainError::Validation(errors))
+    }
+}
+
 impl<R: Resource> Repository<R> {
     pub fn new(deps: Deps) -> Self {
         Self {
@@ -256,13 +442,20 @@ impl<R: Resource> Repository<R> {
         }
     }
 
-    fn prepare(&self, data: &mut R) -> DomainResult<()> {
+    pub fn deps(&self) -> &Deps {
+        &self.deps
+    }
+
+    fn prepare(&self, data: &mut R, before: Option<&R>) -> DomainResult<()> {
         data.normalize();
         let mut errors = match data.validate() {
             Ok(()) => Vec::new(),
             Err(e) => field_errors(&e),
         };
         errors.extend(data.check(&self.deps.calendar));
+        if let Some(before) = before {
+            errors.extend(data.check_change(before));
+        }
         if errors.is_empty() {
             Ok(())
         } else {
@@ -281,9 +474,20 @@ impl<R: Resource> Repository<R> {
         }
     }
 
+    /// Creates from a JSON body: read-only fields rejected, then decoded and validated.
+    pub async fn create_json(
+        &self,
+        parent_id: Option<&str>,
+        body: Value,
+    ) -> DomainResult<Record<R>> {
+        reject_read_only::<R>(&body)?;
+        let data: R = crate::json::decode(body).map_err(|e| DomainError::Validation(vec![e]))?;
+        self.create(parent_id, data).await
+    }
+
     pub async fn create(&self, parent_id: Option<&str>, mut data: R) -> DomainResult<Record<R>> {
         let parent_id = self.parent_ids(parent_id)?;
-        self.prepare(&mut data)?;
+        self.prepare(&mut data, None)?;
         if let Some(pid) = parent_id
             && self.count_children(pid).await? >= MAX_CHILDREN
         {
@@ -304,55 +508,177 @@ impl<R: Resource> Repository<R> {
             updated_at: now,
             data,
         };
-        let uniques = record.data.uniques();
-        let mut writes = vec![Write::put_if(record.to_item(), Condition::NotExists)];
-        writes.extend(uniques.iter().map(|u| self.unique_put(u, &record.id)));
-        if let (Some(parent), Some(pid)) = (R::PARENT, parent_id) {
-            writes.push(Write::check(parent_key(parent, pid), Condition::Exists));
-        }
-        match self.deps.store.transact(writes).await {
-            Ok(()) => Ok(record),
-            Err(StoreError::ConditionFailed { index }) => {
-                Err(self.write_conflict(index, &uniques, parent_id))
+        for _ in 0..ATTEMPTS {
+            let mut plan = Plan::default();
+            plan.push(
+                Write::put_if(record.to_item(), Condition::NotExists),
+                Blame::Item,
+            );
+            for u in record.data.uniques() {
+                plan.push(self.unique_put(&u, &record.id), Blame::Unique(u));
             }
-            Err(e) => Err(e.into()),
+            if let (Some(parent), Some(pid)) = (R::PARENT, parent_id) {
+                plan.push(
+                    Write::check(parent_key(parent, pid), Condition::Exists),
+                    Blame::Parent,
+                );
+            }
+            if R::PARENT.is_none() {
+                let mut counter = key_item(&refs_key(R::KIND, &record.id));
+                counter.insert("count".into(), 0.into());
+                counter.insert("version".into(), 1.into());
+                plan.push(Write::put_if(counter, Condition::NotExists), Blame::Item);
+            }
+            self.plan_references(
+                &mut plan,
+                &record.id,
+                &distinct(record.data.references()),
+                &[],
+            )
+            .await?;
+            self.plan_tallies(&mut plan, &record.data.tallies(), &[])
+                .await?;
+            match self.run(plan, None, parent_id).await? {
+                Outcome::Done => return Ok(record),
+                Outcome::Retry => continue,
+            }
+        }
+        Err(self.busy())
+    }
+
+    fn busy(&self) -> DomainError {
+        DomainError::Conflict {
+            field: None,
+            message: format!("the {} is being changed by others; retry", R::KIND),
         }
     }
 
     fn unique_put(&self, u: &Unique, owner: &str) -> Write {
-        let key = unique_key::<R>(u);
-        let mut item = Item::new();
-        item.insert("pk".into(), key.pk.into());
-        item.insert("sk".into(), key.sk.into());
+        let mut item = key_item(&unique_key::<R>(u));
         item.insert("kind".into(), "unique".into());
         item.insert("owner".into(), owner.into());
         Write::put_if(item, Condition::NotExists)
     }
 
-    /// Explains a failed create/update transaction laid out as: the item, its new unique
-    /// markers, then (on create) the parent check.
-    fn write_conflict(
+    /// Adds `delta` to a counter item in the plan, conditional on the version read.
+    /// A missing counter is created (tallies) or means the referenced resource is gone.
+    async fn plan_counter(
         &self,
-        index: Option<usize>,
-        uniques: &[Unique],
-        parent_id: Option<&str>,
-    ) -> DomainError {
-        match index {
-            Some(i) if i >= 1 && i <= uniques.len() => {
-                let u = &uniques[i - 1];
-                DomainError::conflict(
-                    u.field,
-                    format!("another {} already has this {}", R::KIND, u.field),
-                )
+        plan: &mut Plan,
+        key: Key,
+        delta: i64,
+        missing: Missing<'_>,
+    ) -> DomainResult<()> {
+        match self.deps.store.get(&key).await? {
+            Some(current) => {
+                let mut next = current.clone();
+                next.insert("count".into(), (count_of(&current) + delta).into());
+                next.insert("version".into(), (version_of(&current) + 1).into());
+                plan.push(
+                    Write::put_if(next, Condition::VersionIs(version_of(&current))),
+                    Blame::Busy,
+                );
             }
-            Some(i) if i == uniques.len() + 1 && parent_id.is_some() => DomainError::NotFound {
-                kind: R::PARENT.unwrap_or_default(),
-                id: parent_id.unwrap_or_default().to_string(),
+            None => match missing {
+                Missing::Fail(r) => {
+                    return Err(DomainError::invalid(
+                        r.field.clone(),
+                        format!("no {} with id {}", r.kind, r.id),
+                    ));
+                }
+                Missing::Skip => {}
+                Missing::Create(labels) => {
+                    let mut item = key_item(&key);
+                    item.extend(labels.clone());
+                    item.insert("kind".into(), "tally".into());
+                    item.insert("count".into(), delta.into());
+                    item.insert("version".into(), 1.into());
+                    plan.push(Write::put_if(item, Condition::NotExists), Blame::Busy);
+                }
             },
-            _ => DomainError::Conflict {
-                field: None,
-                message: format!("the {} changed concurrently; retry", R::KIND),
-            },
+        }
+        Ok(())
+    }
+
+    /// Counts `added` references in and `removed` ones out, with their markers.
+    async fn plan_references(
+        &self,
+        plan: &mut Plan,
+        id: &str,
+        added: &[Reference],
+        removed: &[Reference],
+    ) -> DomainResult<()> {
+        for r in added {
+            if !ids::is_id(&r.id) {
+                return Err(DomainError::invalid(
+                    r.field.clone(),
+                    format!("must be a {} id (ULID)", r.kind),
+                ));
+            }
+            self.plan_counter(plan, refs_key(r.kind, &r.id), 1, Missing::Fail(r))
+                .await?;
+            let mut marker = key_item(&marker_key::<R>(r, id));
+            marker.insert("kind".into(), "ref".into());
+            marker.insert("referrer_kind".into(), R::KIND.into());
+            marker.insert("referrer_id".into(), id.into());
+            plan.push(Write::put(marker), Blame::Busy);
+        }
+        for r in removed {
+            self.plan_counter(plan, refs_key(r.kind, &r.id), -1, Missing::Skip)
+                .await?;
+            plan.push(Write::delete(marker_key::<R>(r, id)), Blame::Busy);
+        }
+        Ok(())
+    }
+
+    async fn plan_tallies(
+        &self,
+        plan: &mut Plan,
+        added: &[Tally],
+        removed: &[Tally],
+    ) -> DomainResult<()> {
+        for t in added.iter().filter(|t| !removed.contains(t)) {
+            self.plan_counter(plan, t.key.clone(), 1, Missing::Create(&t.labels))
+                .await?;
+        }
+        for t in removed.iter().filter(|t| !added.contains(t)) {
+            self.plan_counter(plan, t.key.clone(), -1, Missing::Create(&t.labels))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Commits a plan; explains a failed condition by the blame of the write that failed.
+    async fn run(
+        &self,
+        plan: Plan,
+        if_match: Option<u64>,
+        parent_id: Option<&str>,
+    ) -> DomainResult<Outcome> {
+        match self.deps.store.transact(plan.writes).await {
+            Ok(()) => Ok(Outcome::Done),
+            Err(StoreError::ConditionFailed { index }) => {
+                match index.and_then(|i| plan.blame.get(i)) {
+                    Some(Blame::Unique(u)) => Err(DomainError::conflict(
+                        u.field,
+                        format!("another {} already has this {}", R::KIND, u.field),
+                    )),
+                    Some(Blame::Parent) => Err(DomainError::NotFound {
+                        kind: R::PARENT.unwrap_or_default(),
+                        id: parent_id.unwrap_or_default().to_string(),
+                    }),
+                    Some(Blame::Item) if if_match.is_some() => {
+                        Err(DomainError::PreconditionFailed {
+                            kind: R::KIND,
+                            current: 0,
+                        })
+                    }
+                    // A counter or the item moved, or the backend did not say which write
+                    // failed: read again and retry.
+                    _ => Ok(Outcome::Retry),
+                }
+            }
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -371,14 +697,14 @@ impl<R: Resource> Repository<R> {
         }
     }
 
-    pub async fn list(
+    /// Runs a query of this resource's items with paging; `limit` and `cursor` as given by
+    /// the caller.
+    pub async fn page(
         &self,
-        parent_id: Option<&str>,
-        filter: Filter,
+        query: Query,
         limit: Option<usize>,
         cursor: Option<&str>,
-    ) -> DomainResult<Page<R>> {
-        let parent_id = self.parent_ids(parent_id)?;
+    ) -> DomainResult<(Vec<Item>, Option<String>)> {
         let limit = limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(DomainError::bad_request(
@@ -386,29 +712,6 @@ impl<R: Resource> Repository<R> {
                 format!("limit must be between 1 and {MAX_LIMIT}"),
             ));
         }
-        let query = match (&filter, R::PARENT, parent_id) {
-            (Filter::Unique(u), _, _) => return self.find_unique(u, parent_id).await,
-            (_, Some(parent), Some(pid)) => {
-                if self
-                    .deps
-                    .store
-                    .get(&parent_key(parent, pid))
-                    .await?
-                    .is_none()
-                {
-                    return Err(DomainError::NotFound {
-                        kind: parent,
-                        id: pid.to_string(),
-                    });
-                }
-                Query::table(format!("{parent}#{pid}"))
-                    .sk(SkRange::BeginsWith(format!("{}#", R::KIND)))
-            }
-            (Filter::SortPrefix(prefix), _, _) => {
-                Query::index(Index::Gsi1, R::KIND).sk(SkRange::BeginsWith(prefix.clone()))
-            }
-            _ => Query::index(Index::Gsi1, R::KIND),
-        };
         let start = cursor.map(|c| cursor::decode(c, &query)).transpose()?;
         // Ask for one more than the page so `next_cursor` is null exactly when nothing follows.
         let query = query.limit(limit + 1).start_after(start);
@@ -422,11 +725,52 @@ impl<R: Resource> Repository<R> {
             // where it stopped.
             page.last_key.as_ref().map(cursor::encode)
         };
+        Ok((items, next_cursor))
+    }
+
+    pub async fn list(
+        &self,
+        parent_id: Option<&str>,
+        filter: Filter,
+        limit: Option<usize>,
+        cursor: Option<&str>,
+    ) -> DomainResult<Page<R>> {
+        let parent_id = self.parent_ids(parent_id)?;
+        let query = match (filter, R::PARENT, parent_id) {
+            (Filter::Unique(u), _, _) => return self.find_unique(&u, parent_id).await,
+            (_, Some(parent), Some(pid)) => {
+                self.require_parent(parent, pid).await?;
+                Query::table(format!("{parent}#{pid}"))
+                    .sk(SkRange::BeginsWith(format!("{}#", R::KIND)))
+            }
+            (Filter::SortPrefix(prefix), _, _) => {
+                Query::index(Index::Gsi1, R::KIND).sk(SkRange::BeginsWith(prefix))
+            }
+            (Filter::Index2 { pk, sk }, _, _) => Query::index(Index::Gsi2, pk).sk(sk),
+            _ => Query::index(Index::Gsi1, R::KIND),
+        };
+        let (items, next_cursor) = self.page(query, limit, cursor).await?;
         let items = items
             .into_iter()
             .map(Record::from_item)
             .collect::<DomainResult<Vec<_>>>()?;
         Ok(Page { items, next_cursor })
+    }
+
+    async fn require_parent(&self, parent: &'static str, pid: &str) -> DomainResult<()> {
+        if self
+            .deps
+            .store
+            .get(&parent_key(parent, pid))
+            .await?
+            .is_none()
+        {
+            return Err(DomainError::NotFound {
+                kind: parent,
+                id: pid.to_string(),
+            });
+        }
+        Ok(())
     }
 
     async fn find_unique(&self, u: &Unique, parent_id: Option<&str>) -> DomainResult<Page<R>> {
@@ -454,6 +798,29 @@ impl<R: Resource> Repository<R> {
         })
     }
 
+    /// The ids of the resources of `kind` that refer to resource `id`, paged.
+    pub async fn referrers(
+        &self,
+        id: &str,
+        kind: &str,
+        limit: Option<usize>,
+        cursor: Option<&str>,
+    ) -> DomainResult<(Vec<String>, Option<String>)> {
+        self.get(None, id).await?;
+        let query = Query::table(format!("{}#{id}", R::KIND))
+            .sk(SkRange::BeginsWith(format!("ref#{kind}#")));
+        let (items, next) = self.page(query, limit, cursor).await?;
+        let ids = items
+            .iter()
+            .filter_map(|i| {
+                i.get("referrer_id")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
+            .collect();
+        Ok((ids, next))
+    }
+
     /// Applies a JSON Merge Patch (RFC 7396). With `if_match` the update happens only on that
     /// version (412 otherwise); without it a concurrent change is retried on fresh data.
     pub async fn update(
@@ -463,8 +830,15 @@ impl<R: Resource> Repository<R> {
         patch: &Value,
         if_match: Option<u64>,
     ) -> DomainResult<Record<R>> {
-        self.reject_read_only(patch)?;
-        for _ in 0..UPDATE_ATTEMPTS {
+        if !patch.is_object() {
+            return Err(DomainError::invalid(
+                "",
+                "a merge patch must be a JSON object",
+            ));
+        }
+        reject_read_only::<R>(patch)?;
+        let parent_id = self.parent_ids(parent_id)?;
+        for _ in 0..ATTEMPTS {
             let current = self.get(parent_id, id).await?;
             if let Some(v) = if_match
                 && v != current.version
@@ -479,140 +853,196 @@ impl<R: Resource> Repository<R> {
             json_patch::merge(&mut doc, patch);
             let mut data: R =
                 crate::json::decode(doc).map_err(|e| DomainError::Validation(vec![e]))?;
-            self.prepare(&mut data)?;
+            self.prepare(&mut data, Some(&current.data))?;
             let record = Record {
                 version: current.version + 1,
                 updated_at: self.deps.calendar.now(),
                 data,
                 ..current.clone()
             };
-            let old = current.data.uniques();
-            let new: Vec<Unique> = record
-                .data
-                .uniques()
-                .into_iter()
-                .filter(|u| !old.contains(u))
-                .collect();
-            let mut writes = vec![Write::put_if(
-                record.to_item(),
-                Condition::VersionIs(current.version),
-            )];
-            writes.extend(new.iter().map(|u| self.unique_put(u, &record.id)));
-            writes.extend(
-                old.iter()
-                    .filter(|u| !record.data.uniques().contains(u))
-                    .map(|u| Write::delete(unique_key::<R>(u))),
+            let mut plan = Plan::default();
+            plan.push(
+                Write::put_if(record.to_item(), Condition::VersionIs(current.version)),
+                Blame::Item,
             );
-            match self.deps.store.transact(writes).await {
-                Ok(()) => return Ok(record),
-                Err(StoreError::ConditionFailed { index: Some(0) }) if if_match.is_none() => {
-                    continue;
-                }
-                Err(StoreError::ConditionFailed { index: Some(0) }) => {
-                    let current = self.get(parent_id, id).await?;
+            let (old, new) = (current.data.uniques(), record.data.uniques());
+            for u in new.iter().filter(|u| !old.contains(u)) {
+                plan.push(self.unique_put(u, &record.id), Blame::Unique(u.clone()));
+            }
+            for u in old.iter().filter(|u| !new.contains(u)) {
+                plan.push(Write::delete(unique_key::<R>(u)), Blame::Busy);
+            }
+            let (old, new) = (
+                distinct(current.data.references()),
+                distinct(record.data.references()),
+            );
+            self.plan_references(
+                &mut plan,
+                &record.id,
+                &minus(&new, &old),
+                &minus(&old, &new),
+            )
+            .await?;
+            self.plan_tallies(&mut plan, &record.data.tallies(), &current.data.tallies())
+                .await?;
+            match self.run(plan, if_match, parent_id).await {
+                Ok(Outcome::Done) => return Ok(record),
+                Ok(Outcome::Retry) => continue,
+                Err(DomainError::PreconditionFailed { .. }) => {
+                    let now = self.get(parent_id, id).await?;
                     return Err(DomainError::PreconditionFailed {
                         kind: R::KIND,
-                        current: current.version,
+                        current: now.version,
                     });
                 }
-                Err(StoreError::ConditionFailed { index }) => {
-                    return Err(self.write_conflict(index, &new, None));
-                }
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(e),
             }
         }
-        Err(DomainError::Conflict {
-            field: None,
-            message: format!("the {} is being changed by others; retry", R::KIND),
-        })
+        Err(self.busy())
     }
 
-    fn reject_read_only(&self, patch: &Value) -> DomainResult<()> {
-        let Some(map) = patch.as_object() else {
-            return Err(DomainError::invalid(
-                "",
-                "a merge patch must be a JSON object",
-            ));
-        };
-        let parent = parent_field::<R>();
-        let errors: Vec<FieldError> = map
-            .keys()
-            .filter(|k| META.contains(&k.as_str()) || Some(k.as_str()) == parent.as_deref())
-            .map(|k| FieldError::new(k.clone(), "is read-only"))
-            .collect();
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(DomainError::Validation(errors))
-        }
-    }
-
-    /// Deletes the resource, its unique markers and the sub-resources in its partition.
+    /// Deletes the resource, its unique markers and its deletable sub-resources. Refused (409)
+    /// while other resources refer to it or it holds protected records.
     pub async fn delete(
         &self,
         parent_id: Option<&str>,
         id: &str,
         if_match: Option<u64>,
     ) -> DomainResult<()> {
-        let current = self.get(parent_id, id).await?;
-        if let Some(v) = if_match
-            && v != current.version
-        {
-            return Err(DomainError::PreconditionFailed {
-                kind: R::KIND,
-                current: current.version,
-            });
-        }
-        let key = item_key::<R>(parent_id, id);
-        let children = if R::PARENT.is_none() {
-            self.children(&key).await?
-        } else {
-            Vec::new()
-        };
-        let mut writes = vec![Write::delete_if(
-            key.clone(),
-            Condition::VersionIs(current.version),
-        )];
-        writes.extend(
-            current
-                .data
-                .uniques()
-                .iter()
-                .map(|u| Write::delete(unique_key::<R>(u))),
-        );
-        writes.extend(children.into_iter().map(Write::delete));
-        match self.deps.store.transact(writes).await {
-            Ok(()) => {}
-            Err(StoreError::ConditionFailed { .. }) => {
-                let now = self.get(parent_id, id).await?;
+        let parent_id = self.parent_ids(parent_id)?;
+        for _ in 0..ATTEMPTS {
+            let current = self.get(parent_id, id).await?;
+            if let Some(v) = if_match
+                && v != current.version
+            {
                 return Err(DomainError::PreconditionFailed {
                     kind: R::KIND,
-                    current: now.version,
+                    current: current.version,
                 });
             }
-            Err(e) => return Err(e.into()),
+            let key = item_key::<R>(parent_id, id);
+            let mut plan = Plan::default();
+            plan.push(
+                Write::delete_if(key.clone(), Condition::VersionIs(current.version)),
+                Blame::Item,
+            );
+            for u in current.data.uniques() {
+                plan.push(Write::delete(unique_key::<R>(&u)), Blame::Busy);
+            }
+            if R::PARENT.is_none() {
+                self.refuse_if_kept(id).await?;
+                let counter_key = refs_key(R::KIND, id);
+                if let Some(counter) = self.deps.store.get(&counter_key).await? {
+                    if count_of(&counter) > 0 {
+                        return Err(self.still_referenced(id).await?);
+                    }
+                    plan.push(
+                        Write::delete_if(
+                            counter_key.clone(),
+                            Condition::VersionIs(version_of(&counter)),
+                        ),
+                        Blame::Busy,
+                    );
+                }
+                for child in self.children(&key).await? {
+                    plan.push(Write::delete(child), Blame::Busy);
+                }
+            }
+            self.plan_references(&mut plan, id, &[], &distinct(current.data.references()))
+                .await?;
+            self.plan_tallies(&mut plan, &[], &current.data.tallies())
+                .await?;
+            match self.run(plan, if_match, parent_id).await {
+                Ok(Outcome::Done) => return Ok(()),
+                Ok(Outcome::Retry) => continue,
+                Err(DomainError::PreconditionFailed { .. }) => {
+                    let now = self.get(parent_id, id).await?;
+                    return Err(DomainError::PreconditionFailed {
+                        kind: R::KIND,
+                        current: now.version,
+                    });
+                }
+                Err(e) => return Err(e),
+            }
         }
-        // A sub-resource created while the delete was in flight would be left behind, unseen
-        // (its parent is gone); sweep once more so none lingers.
-        if R::PARENT.is_none() {
-            for child in self.children(&key).await? {
-                self.deps.store.transact(vec![Write::delete(child)]).await?;
+        Err(self.busy())
+    }
+
+    async fn refuse_if_kept(&self, id: &str) -> DomainResult<()> {
+        for child in R::PROTECTED_CHILDREN {
+            let page = self
+                .deps
+                .store
+                .query(
+                    &Query::table(format!("{}#{id}", R::KIND))
+                        .sk(SkRange::BeginsWith(format!("{child}#")))
+                        .limit(1),
+                )
+                .await?;
+            if !page.items.is_empty() {
+                return Err(DomainError::Conflict {
+                    field: None,
+                    message: format!(
+                        "the {} has {} records, which are kept; it cannot be deleted",
+                        R::KIND,
+                        child.replace('_', " ")
+                    ),
+                });
             }
         }
         Ok(())
     }
 
+    /// The 409 for a resource still referred to, naming up to five referrers.
+    async fn still_referenced(&self, id: &str) -> DomainResult<DomainError> {
+        let page = self
+            .deps
+            .store
+            .query(
+                &Query::table(format!("{}#{id}", R::KIND))
+                    .sk(SkRange::BeginsWith("ref#".into()))
+                    .limit(5),
+            )
+            .await?;
+        let names: Vec<String> = page
+            .items
+            .iter()
+            .filter_map(|i| {
+                Some(format!(
+                    "{} {}",
+                    i.get("referrer_kind")?.as_str()?,
+                    i.get("referrer_id")?.as_str()?
+                ))
+            })
+            .collect();
+        Ok(DomainError::Conflict {
+            field: None,
+            message: format!(
+                "the {} is still referred to by {}{}",
+                R::KIND,
+                names.join(", "),
+                if page.last_key.is_some() {
+                    " and others"
+                } else {
+                    ""
+                }
+            ),
+        })
+    }
+
+    /// Deletable items in the resource's partition (its sub-resources), but not the item,
+    /// its reference counter or reference markers.
     async fn children(&self, key: &Key) -> DomainResult<Vec<Key>> {
         let page = self
             .deps
             .store
-            .query(&Query::table(key.pk.clone()).limit(MAX_CHILDREN + 2))
+            .query(&Query::table(key.pk.clone()).limit(MAX_CHILDREN + 5))
             .await?;
         let keys: Vec<Key> = page
             .items
             .iter()
             .filter_map(Key::of)
-            .filter(|k| k.sk != key.sk)
+            .filter(|k| k.sk != key.sk && k.sk != REFS && !k.sk.starts_with("ref#"))
             .collect();
         if keys.len() > MAX_CHILDREN {
             return Err(DomainError::Conflict {
