@@ -3,15 +3,22 @@
 //! OpenAPI document.
 
 pub mod auth;
+pub mod beds;
 pub mod body;
+pub mod doctors;
 pub mod error;
 pub mod idempotency;
+pub mod insurers;
+pub mod medications;
 pub mod meta;
 pub mod openapi;
 pub mod patients;
 pub mod rbac;
 pub mod request_id;
 pub mod resources;
+pub mod sectors;
+pub mod specialties;
+pub mod staff;
 
 use auth::Authenticator;
 use axum::Router;
@@ -32,12 +39,29 @@ pub struct AppState {
 }
 
 /// Every function with an HTTP router, by its binary name.
-pub const FUNCTIONS: &[&str] = &["meta", "patients"];
+pub const FUNCTIONS: &[&str] = &[
+    "meta",
+    "patients",
+    "specialties",
+    "doctors",
+    "staff",
+    "insurers",
+    "sectors",
+    "beds",
+    "medications",
+];
 
 fn router_of(function: &str) -> Router<AppState> {
     match function {
         "meta" => meta::router(),
         "patients" => patients::router(),
+        "specialties" => specialties::router(),
+        "doctors" => doctors::router(),
+        "staff" => staff::router(),
+        "insurers" => insurers::router(),
+        "sectors" => sectors::router(),
+        "beds" => beds::router(),
+        "medications" => medications::router(),
         other => panic!("no router for function {other:?}"),
     }
 }

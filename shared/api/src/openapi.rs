@@ -22,7 +22,7 @@ pub struct Doc {
     schemas: Vec<(String, RefOr<Schema>)>,
 }
 
-fn error_response(description: &str) -> utoipa::openapi::Response {
+pub fn error_response(description: &str) -> utoipa::openapi::Response {
     ResponseBuilder::new()
         .description(description)
         .content(
@@ -34,7 +34,10 @@ fn error_response(description: &str) -> utoipa::openapi::Response {
         .build()
 }
 
-fn json_response(description: &str, schema: impl Into<RefOr<Schema>>) -> utoipa::openapi::Response {
+pub fn json_response(
+    description: &str,
+    schema: impl Into<RefOr<Schema>>,
+) -> utoipa::openapi::Response {
     ResponseBuilder::new()
         .description(description)
         .content(
@@ -44,7 +47,7 @@ fn json_response(description: &str, schema: impl Into<RefOr<Schema>>) -> utoipa:
         .build()
 }
 
-fn path_param(name: &str, description: &str) -> utoipa::openapi::path::Parameter {
+pub fn path_param(name: &str, description: &str) -> utoipa::openapi::path::Parameter {
     ParameterBuilder::new()
         .name(name)
         .parameter_in(ParameterIn::Path)
@@ -68,7 +71,7 @@ fn query_param(
         .build()
 }
 
-fn header_param(name: &str, description: &str) -> utoipa::openapi::path::Parameter {
+pub fn header_param(name: &str, description: &str) -> utoipa::openapi::path::Parameter {
     ParameterBuilder::new()
         .name(name)
         .parameter_in(ParameterIn::Header)
@@ -141,6 +144,26 @@ impl Doc {
     /// The five operations of a resource. `collection` is the list/create path and `item`
     /// the path of one resource; `params` names their path parameters in order.
     pub fn resource<R: Resource + ToSchema>(&mut self, tag: &str, collection: &str, item: &str) {
+        self.resource_ops::<R>(tag, collection, item, true);
+    }
+
+    /// List and get only (a sub-resource created by its own operation and never changed).
+    pub fn sub_resource_reads<R: Resource + ToSchema>(
+        &mut self,
+        tag: &str,
+        collection: &str,
+        item: &str,
+    ) {
+        self.resource_ops::<R>(tag, collection, item, false);
+    }
+
+    fn resource_ops<R: Resource + ToSchema>(
+        &mut self,
+        tag: &str,
+        collection: &str,
+        item: &str,
+        writable: bool,
+    ) {
         self.add_schema::<R>();
         let name = R::name();
         let input: RefOr<Schema> = Ref::from_schema_name(name.clone()).into();
@@ -230,7 +253,8 @@ impl Doc {
             error_response("Malformed request (bad JSON, bad parameter, tampered cursor)");
         let unprocessable = error_response("Validation failed; each error names its field");
 
-        self.operation(
+        if writable {
+            self.operation(
             "POST",
             collection,
             base(format!("Create a {kind}"), &format!("create_{kind}"))
@@ -253,6 +277,7 @@ impl Doc {
                 .response("415", error_response("Content-Type is not application/json"))
                 .response("422", unprocessable.clone()),
         );
+        }
         let mut list = base(format!("List {kind} records"), &format!("list_{kind}"))
             .parameter(query_param(
                 "limit",
@@ -293,6 +318,9 @@ impl Doc {
                 )
                 .response("404", error_response("Not found")),
         );
+        if !writable {
+            return;
+        }
         self.operation(
             "PATCH",
             item,
@@ -331,6 +359,52 @@ impl Doc {
         );
     }
 
+    /// A GET of records of `R` related to the resource in the path (`/v1/specialties/{id}/doctors`).
+    pub fn related<R: Resource + ToSchema>(
+        &mut self,
+        tag: &str,
+        path: &str,
+        summary: &str,
+        id: &str,
+        paged: bool,
+    ) {
+        let page: RefOr<Schema> = Ref::from_schema_name(format!("{}Page", R::name())).into();
+        let mut op = OperationBuilder::new()
+            .tag(tag)
+            .summary(Some(summary))
+            .operation_id(Some(id.to_string()))
+            .parameter(path_param("id", "Id (ULID)"));
+        if paged {
+            op = op
+                .parameter(query_param(
+                    "limit",
+                    "Page size, 1 to 200 (default 50)",
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .minimum(Some(1))
+                        .maximum(Some(200))
+                        .into(),
+                ))
+                .parameter(query_param(
+                    "cursor",
+                    "The next_cursor of the previous page",
+                    String::schema(),
+                ));
+        }
+        self.operation(
+            "GET",
+            path,
+            op.response("200", json_response("A page", page))
+                .response("400", error_response("Bad parameter or cursor"))
+                .response("404", error_response("Not found")),
+        );
+    }
+
+    /// Registers a schema used by a hand-described operation.
+    pub fn schema<T: ToSchema>(&mut self) {
+        self.add_schema::<T>();
+    }
+
     pub fn build(self) -> OpenApi {
         let components = ComponentsBuilder::new()
             .schemas_from_iter(self.schemas)
@@ -367,5 +441,12 @@ pub fn document() -> OpenApi {
     let mut doc = Doc::new();
     crate::meta::describe(&mut doc);
     crate::patients::describe(&mut doc);
+    crate::specialties::describe(&mut doc);
+    crate::doctors::describe(&mut doc);
+    crate::staff::describe(&mut doc);
+    crate::insurers::describe(&mut doc);
+    crate::sectors::describe(&mut doc);
+    crate::beds::describe(&mut doc);
+    crate::medications::describe(&mut doc);
     doc.build()
 }

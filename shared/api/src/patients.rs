@@ -2,9 +2,8 @@
 
 use crate::AppState;
 use crate::openapi::Doc;
-use crate::resources;
+use crate::resources::crud;
 use axum::Router;
-use axum::routing::get;
 use hospital_core::patients::{Address, Patient};
 
 pub const COLLECTION: &str = "/v1/patients";
@@ -13,27 +12,8 @@ pub const ADDRESSES: &str = "/v1/patients/{patient_id}/addresses";
 pub const ADDRESS: &str = "/v1/patients/{patient_id}/addresses/{id}";
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            COLLECTION,
-            get(resources::list::<Patient>).post(resources::create::<Patient>),
-        )
-        .route(
-            ITEM,
-            get(resources::get::<Patient>)
-                .patch(resources::update::<Patient>)
-                .delete(resources::delete::<Patient>),
-        )
-        .route(
-            ADDRESSES,
-            get(resources::list::<Address>).post(resources::create::<Address>),
-        )
-        .route(
-            ADDRESS,
-            get(resources::get::<Address>)
-                .patch(resources::update::<Address>)
-                .delete(resources::delete::<Address>),
-        )
+    let router = crud::<Patient>(Router::new(), COLLECTION, ITEM);
+    crud::<Address>(router, ADDRESSES, ADDRESS)
 }
 
 pub fn describe(doc: &mut Doc) {

@@ -5,12 +5,12 @@
 use crate::AppState;
 use crate::body::{JsonBody, MergePatch};
 use crate::error::{ApiError, ApiResult};
-use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequestParts, OriginalUri, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Json, Router, routing};
 use hospital_core::resource::{Record, Repository, Resource};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -257,4 +257,21 @@ pub async fn referenced<F: Resource, T: Resource>(
         }
     }
     Ok(page_json(items, None))
+}
+
+/// Registers the five routes of a resource: list and create on `collection`, get, patch and
+/// delete on `item`.
+pub fn crud<R: Resource>(
+    router: Router<AppState>,
+    collection: &str,
+    item: &str,
+) -> Router<AppState> {
+    router
+        .route(collection, routing::get(list::<R>).post(create::<R>))
+        .route(
+            item,
+            routing::get(get::<R>)
+                .patch(update::<R>)
+                .delete(delete::<R>),
+        )
 }

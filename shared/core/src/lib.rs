@@ -1,12 +1,19 @@
 //! Hospital domain: entities, validation rules, key design and the ports they need.
 //! Nothing here names AWS, HTTP or a file (DESIGN §2).
 
+pub mod beds;
 pub mod cursor;
+pub mod doctors;
 pub mod error;
 pub mod ids;
+pub mod insurers;
 pub mod json;
+pub mod medications;
 pub mod patients;
 pub mod resource;
+pub mod sectors;
+pub mod specialties;
+pub mod staff;
 pub mod store;
 pub mod time;
 pub mod validate;

@@ -80,9 +80,14 @@ pub trait Resource:
     fn references(&self) -> Vec<Reference> {
         Vec::new()
     }
-    /// Rules about changing `before` into `self` (allowed status transitions).
-    fn check_change(&self, _before: &Self) -> Vec<FieldError> {
+    /// Rules about becoming `self`: from `before` on update, from nothing on create (allowed
+    /// status transitions).
+    fn check_change(&self, _before: Option<&Self>) -> Vec<FieldError> {
         Vec::new()
+    }
+    /// Why this resource can't be deleted now, if it can't (an occupied bed): a 409.
+    fn undeletable(&self) -> Option<String> {
+        None
     }
     /// The item's entry in the second index (`gsi2pk`, `gsi2sk`), for filtered lists.
     fn index2(&self, _id: &str) -> Option<(String, String)> {
@@ -453,9 +458,7 @@ impl<R: Resource> Repository<R> {
             Err(e) => field_errors(&e),
         };
         errors.extend(data.check(&self.deps.calendar));
-        if let Some(before) = before {
-            errors.extend(data.check_change(before));
-        }
+        errors.extend(data.check_change(before));
         if errors.is_empty() {
             Ok(())
         } else {
@@ -918,6 +921,12 @@ impl<R: Resource> Repository<R> {
                 return Err(DomainError::PreconditionFailed {
                     kind: R::KIND,
                     current: current.version,
+                });
+            }
+            if let Some(message) = current.data.undeletable() {
+                return Err(DomainError::Conflict {
+                    field: None,
+                    message,
                 });
             }
             let key = item_key::<R>(parent_id, id);

@@ -36,7 +36,7 @@ async fn dynamo_store(test: &str) -> Fixture {
 }
 
 mod moto {
-    crate::conformance::conformance_tests!(super::dynamo_store);
+    crate::conformance::conformance_tests!(super::dynamo_store, moto);
 }
 
 #[tokio::test]

@@ -1,0 +1,218 @@
+//! Beds (RF09) and the bed board: beds by sector and status, and counts per sector and status
+//! kept as tallies in the same transaction as every bed write (no Scan).
+
+use crate::error::{DomainError, DomainResult, FieldError};
+use crate::resource::{Filter, FilterKind, Reference, Resource, Tally, Unique};
+use crate::store::{Key, SkRange};
+use crate::validate;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+use validator::Validate;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BedKind {
+    Ward,
+    PrivateRoom,
+    AdultIcu,
+    PediatricIcu,
+    NeonatalIcu,
+}
+
+/// Operational status (as FHIR's Location.operationalStatus: occupied, unoccupied, housekeeping,
+/// closed …, in our words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BedStatus {
+    Available,
+    Occupied,
+    Cleaning,
+    Maintenance,
+    Blocked,
+}
+
+impl BedStatus {
+    pub const ALL: [BedStatus; 5] = [
+        BedStatus::Available,
+        BedStatus::Occupied,
+        BedStatus::Cleaning,
+        BedStatus::Maintenance,
+        BedStatus::Blocked,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BedStatus::Available => "available",
+            BedStatus::Occupied => "occupied",
+            BedStatus::Cleaning => "cleaning",
+            BedStatus::Maintenance => "maintenance",
+            BedStatus::Blocked => "blocked",
+        }
+    }
+    pub fn parse(s: &str) -> Option<BedStatus> {
+        Self::ALL.into_iter().find(|b| b.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Bed {
+    /// Unique within its sector, ignoring case.
+    #[validate(length(min = 1, max = 30))]
+    #[schema(example = "UTI-07")]
+    pub code: String,
+    pub sector_id: String,
+    pub kind: BedKind,
+    /// `occupied` is set and cleared by admissions only.
+    pub status: BedStatus,
+}
+
+/// The partition of the bed-board tallies.
+pub const BOARD: &str = "bed-board";
+
+impl Resource for Bed {
+    const KIND: &'static str = "bed";
+    const FILTERS: &'static [(&'static str, FilterKind)] = &[
+        (
+            "sector_id",
+            FilterKind::Custom("The sector's beds, ordered by status and code"),
+        ),
+        (
+            "status",
+            FilterKind::Custom("With sector_id: only beds in this status"),
+        ),
+    ];
+
+    fn filter(params: &[(&str, &str)]) -> DomainResult<Filter> {
+        let get = |name: &str| params.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
+        let status = match get("status") {
+            Some(s) => Some(BedStatus::parse(s).ok_or_else(|| {
+                DomainError::bad_request("status", format!("unknown bed status {s:?}"))
+            })?),
+            None => None,
+        };
+        match (get("sector_id"), status) {
+            (None, None) => Ok(Filter::All),
+            (None, Some(_)) => Err(DomainError::bad_request(
+                "status",
+                "filter by status together with sector_id (the bed board counts all sectors)",
+            )),
+            (Some(sector), status) => Ok(Filter::Index2 {
+                pk: format!("bed#sector#{sector}"),
+                sk: match status {
+                    Some(s) => SkRange::BeginsWith(format!("{}#", s.as_str())),
+                    None => SkRange::All,
+                },
+            }),
+        }
+    }
+
+    fn normalize(&mut self) {
+        self.code = self.code.trim().to_string();
+    }
+    fn check_change(&self, before: Option<&Self>) -> Vec<FieldError> {
+        let was = before.map(|b| b.status);
+        let mut errors = Vec::new();
+        if self.status == BedStatus::Occupied && was != Some(BedStatus::Occupied) {
+            errors.push(FieldError::new(
+                "status",
+                "occupied is set by admitting a patient, not through the beds API",
+            ));
+        }
+        if was == Some(BedStatus::Occupied) && self.status != BedStatus::Occupied {
+            errors.push(FieldError::new(
+                "status",
+                "an occupied bed is released by discharging its patient",
+            ));
+        }
+        if was == Some(BedStatus::Occupied) && before.is_some_and(|b| b.sector_id != self.sector_id)
+        {
+            errors.push(FieldError::new(
+                "sector_id",
+                "an occupied bed cannot change sector",
+            ));
+        }
+        errors
+    }
+    fn undeletable(&self) -> Option<String> {
+        (self.status == BedStatus::Occupied)
+            .then(|| "an occupied bed cannot be deleted; discharge its patient first".to_string())
+    }
+    fn uniques(&self) -> Vec<Unique> {
+        vec![Unique {
+            field: "code",
+            value: format!("{}#{}", self.sector_id, validate::fold(&self.code)),
+        }]
+    }
+    fn references(&self) -> Vec<Reference> {
+        vec![Reference {
+            field: "sector_id".into(),
+            kind: "sector",
+            id: self.sector_id.clone(),
+        }]
+    }
+    fn sort_key(&self) -> String {
+        format!("{}#{}", self.sector_id, validate::fold(&self.code))
+    }
+    fn index2(&self, id: &str) -> Option<(String, String)> {
+        Some((
+            format!("bed#sector#{}", self.sector_id),
+            format!(
+                "{}#{}#{id}",
+                self.status.as_str(),
+                validate::fold(&self.code)
+            ),
+        ))
+    }
+    fn tallies(&self) -> Vec<Tally> {
+        let labels = [
+            ("sector_id".to_string(), Value::from(self.sector_id.clone())),
+            ("status".to_string(), Value::from(self.status.as_str())),
+        ]
+        .into_iter()
+        .collect();
+        vec![Tally {
+            key: Key::new(
+                BOARD,
+                format!("{}#{}", self.sector_id, self.status.as_str()),
+            ),
+            labels,
+        }]
+    }
+}
+
+/// One count of the bed board.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoardTally {
+    pub sector_id: String,
+    pub status: String,
+    pub count: i64,
+}
+
+/// Every bed-board tally, grouped by sector (one partition: sectors × statuses items).
+pub async fn board(deps: &crate::resource::Deps) -> DomainResult<Vec<BoardTally>> {
+    let mut out = Vec::new();
+    let mut start = None;
+    loop {
+        let query = crate::store::Query::table(BOARD)
+            .limit(500)
+            .start_after(start);
+        let page = deps.store.query(&query).await?;
+        for item in &page.items {
+            let text = |k: &str| item.get(k).and_then(Value::as_str).map(str::to_string);
+            if let (Some(sector_id), Some(status)) = (text("sector_id"), text("status")) {
+                let count = item.get("count").and_then(Value::as_i64).unwrap_or(0);
+                out.push(BoardTally {
+                    sector_id,
+                    status,
+                    count,
+                });
+            }
+        }
+        match page.last_key {
+            Some(k) => start = Some(k),
+            None => break,
+        }
+    }
+    Ok(out)
+}

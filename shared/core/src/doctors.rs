@@ -1,0 +1,113 @@
+//! Doctors (RF02) and the specialties they practise.
+
+use crate::patients::Uf;
+use crate::resource::{FilterKind, Reference, Resource, Unique};
+use crate::validate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::{Validate, ValidationError};
+
+/// Registration with a regional council of medicine: number and state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Crm {
+    /// 1 to 10 digits.
+    #[validate(custom(function = "crm_number"))]
+    #[schema(example = "123456")]
+    pub number: String,
+    pub uf: Uf,
+}
+
+fn crm_number(n: &str) -> Result<(), ValidationError> {
+    if (1..=10).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(ValidationError::new("crm").with_message("must be 1 to 10 digits".into()))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DoctorStatus {
+    Active,
+    Inactive,
+}
+
+/// Most specialties one doctor may hold.
+pub const MAX_SPECIALTIES: usize = 20;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Doctor {
+    #[validate(length(min = 1, max = 200))]
+    #[schema(example = "Ana Paula Ribeiro")]
+    pub full_name: String,
+    /// Valid and unique among doctors.
+    #[validate(custom(function = "validate::cpf"))]
+    #[schema(example = "11144477735")]
+    pub cpf: String,
+    /// Unique (number and UF).
+    #[validate(nested)]
+    pub crm: Crm,
+    #[validate(email, length(max = 254))]
+    pub email: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[validate(custom(function = "validate::phone"))]
+    pub phone: Option<String>,
+    pub status: DoctorStatus,
+    /// Ids of the doctor's specialties; each must exist.
+    #[serde(default)]
+    #[validate(length(max = 20))]
+    pub specialty_ids: Vec<String>,
+}
+
+impl Resource for Doctor {
+    const KIND: &'static str = "doctor";
+    const FILTERS: &'static [(&'static str, FilterKind)] = &[
+        ("name", FilterKind::SortPrefix),
+        ("cpf", FilterKind::Unique("cpf")),
+    ];
+
+    fn normalize(&mut self) {
+        self.full_name = self.full_name.trim().to_string();
+        self.cpf = validate::digits_only(&self.cpf);
+        self.email = self.email.trim().to_string();
+        self.crm.number = self.crm.number.trim().to_string();
+        // The same specialty listed twice is one specialty.
+        let mut seen = Vec::new();
+        self.specialty_ids.retain(|id| {
+            let new = !seen.contains(id);
+            seen.push(id.clone());
+            new
+        });
+    }
+    fn uniques(&self) -> Vec<Unique> {
+        vec![
+            Unique {
+                field: "cpf",
+                value: self.cpf.clone(),
+            },
+            Unique {
+                field: "crm",
+                value: format!("{:?}-{}", self.crm.uf, self.crm.number),
+            },
+        ]
+    }
+    fn normalize_unique(_field: &str, value: &str) -> String {
+        validate::digits_only(value)
+    }
+    fn references(&self) -> Vec<Reference> {
+        self.specialty_ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| Reference {
+                field: format!("specialty_ids[{i}]"),
+                kind: "specialty",
+                id: id.clone(),
+            })
+            .collect()
+    }
+    fn sort_key(&self) -> String {
+        validate::fold(&self.full_name)
+    }
+}
