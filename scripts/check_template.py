@@ -9,8 +9,10 @@ returns {} (the default one calls IAM), a placeholder s3:// CodeUri for function
 local code, and AWS_DEFAULT_REGION=us-east-1 when no region is set.
 
 Besides the transform it checks what the Rust side relies on: every function names its
-binary (Metadata.BuildMethod rust-cargolambda, BuildProperties.Binary), every HttpApi event
-is attached to the template's API (ApiId) and no route is declared twice.
+binary (Metadata.BuildMethod rust-cargolambda, BuildProperties.Binary) and has its log group
+(<Function>LogGroup, an AWS::Logs::LogGroup), every HttpApi event is attached to the
+template's API (ApiId) and no route is declared twice. A function without a CodeUri of its
+own (the template sets the Cargo workspace in Globals) gets the placeholder as well.
 
 --routes prints, sorted by (function, path, method):
     [{"function": "meta", "method": "GET", "path": "/v1/health", "public": true}, ...]
@@ -116,6 +118,9 @@ def functions(template: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]
         binary = (metadata.get("BuildProperties") or {}).get("Binary")
         if not isinstance(binary, str) or not binary:
             raise CheckError(f"{logical_id}: Metadata.BuildProperties.Binary is missing")
+        log_group = template["Resources"].get(f"{logical_id}LogGroup")
+        if not (isinstance(log_group, dict) and log_group.get("Type") == "AWS::Logs::LogGroup"):
+            raise CheckError(f"{logical_id}: no AWS::Logs::LogGroup {logical_id}LogGroup")
         found[logical_id] = (binary, resource.get("Properties") or {})
     if not found:
         raise CheckError("no AWS::Serverless::Function in the template")

@@ -132,7 +132,7 @@ async fn run(
 
 fn base_item(key: &Key, fingerprint: &str) -> Item {
     let Value::Object(item) = json!({
-        "pk": key.pk, "sk": key.sk, "kind": "idempotency", "fingerprint": fingerprint,
+        "pk": key.pk, "sk": key.sk, "entity": "idempotency", "fingerprint": fingerprint,
     }) else {
         unreachable!()
     };

@@ -140,7 +140,10 @@ pub struct Record<R> {
 }
 
 const META: [&str; 4] = ["id", "version", "created_at", "updated_at"];
-const KEY_ATTRS: [&str; 7] = ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "kind"];
+/// The attribute naming what an item is (`patient`, `unique`, `tally`, …); not `kind`, which
+/// several entities use as a field of their own.
+pub const ENTITY: &str = "entity";
+const KEY_ATTRS: [&str; 7] = ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", ENTITY];
 
 fn parent_field<R: Resource>() -> Option<String> {
     R::PARENT.map(|p| format!("{p}_id"))
@@ -193,7 +196,7 @@ impl<R: Resource> Record<R> {
         let key = item_key::<R>(self.parent_id.as_deref(), &self.id);
         item.insert("pk".into(), key.pk.into());
         item.insert("sk".into(), key.sk.into());
-        item.insert("kind".into(), R::KIND.into());
+        item.insert(ENTITY.into(), R::KIND.into());
         if R::PARENT.is_none() {
             item.insert("gsi1pk".into(), R::KIND.into());
             item.insert(
@@ -558,7 +561,7 @@ impl<R: Resource> Repository<R> {
 
     fn unique_put(&self, u: &Unique, owner: &str) -> Write {
         let mut item = key_item(&unique_key::<R>(u));
-        item.insert("kind".into(), "unique".into());
+        item.insert(ENTITY.into(), "unique".into());
         item.insert("owner".into(), owner.into());
         Write::put_if(item, Condition::NotExists)
     }
@@ -593,7 +596,7 @@ impl<R: Resource> Repository<R> {
                 Missing::Create(labels) => {
                     let mut item = key_item(&key);
                     item.extend(labels.clone());
-                    item.insert("kind".into(), "tally".into());
+                    item.insert(ENTITY.into(), "tally".into());
                     item.insert("count".into(), delta.into());
                     item.insert("version".into(), 1.into());
                     plan.push(Write::put_if(item, Condition::NotExists), Blame::Busy);
@@ -621,7 +624,7 @@ impl<R: Resource> Repository<R> {
             self.plan_counter(plan, refs_key(r.kind, &r.id), 1, Missing::Fail(r))
                 .await?;
             let mut marker = key_item(&marker_key::<R>(r, id));
-            marker.insert("kind".into(), "ref".into());
+            marker.insert(ENTITY.into(), "ref".into());
             marker.insert("referrer_kind".into(), R::KIND.into());
             marker.insert("referrer_id".into(), id.into());
             plan.push(Write::put(marker), Blame::Busy);
