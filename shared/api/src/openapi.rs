@@ -81,6 +81,24 @@ pub fn header_param(name: &str, description: &str) -> utoipa::openapi::path::Par
         .build()
 }
 
+/// `?limit=` and `?cursor=`.
+fn paging(op: OperationBuilder) -> OperationBuilder {
+    op.parameter(query_param(
+        "limit",
+        "Page size, 1 to 200 (default 50)",
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .minimum(Some(1))
+            .maximum(Some(200))
+            .into(),
+    ))
+    .parameter(query_param(
+        "cursor",
+        "The next_cursor of the previous page",
+        String::schema(),
+    ))
+}
+
 fn method_of(m: &str) -> HttpMethod {
     match m {
         "POST" => HttpMethod::Post,
@@ -278,21 +296,10 @@ impl Doc {
                 .response("422", unprocessable.clone()),
         );
         }
-        let mut list = base(format!("List {kind} records"), &format!("list_{kind}"))
-            .parameter(query_param(
-                "limit",
-                "Page size, 1 to 200 (default 50)",
-                ObjectBuilder::new()
-                    .schema_type(Type::Integer)
-                    .minimum(Some(1))
-                    .maximum(Some(200))
-                    .into(),
-            ))
-            .parameter(query_param(
-                "cursor",
-                "The next_cursor of the previous page",
-                String::schema(),
-            ));
+        let mut list = paging(base(
+            format!("List {kind} records"),
+            &format!("list_{kind}"),
+        ));
         for (param, filter) in R::FILTERS {
             let text = match filter {
                 FilterKind::SortPrefix => "Prefix, ignoring case and accents".to_string(),
@@ -375,21 +382,7 @@ impl Doc {
             .operation_id(Some(id.to_string()))
             .parameter(path_param("id", "Id (ULID)"));
         if paged {
-            op = op
-                .parameter(query_param(
-                    "limit",
-                    "Page size, 1 to 200 (default 50)",
-                    ObjectBuilder::new()
-                        .schema_type(Type::Integer)
-                        .minimum(Some(1))
-                        .maximum(Some(200))
-                        .into(),
-                ))
-                .parameter(query_param(
-                    "cursor",
-                    "The next_cursor of the previous page",
-                    String::schema(),
-                ));
+            op = paging(op);
         }
         self.operation(
             "GET",

@@ -217,17 +217,7 @@ pub async fn referrers<T: Resource, F: Resource>(
     let (found, next) = Repository::<T>::new(state.deps.clone())
         .referrers(id, F::KIND, paging.limit, paging.cursor.as_deref())
         .await?;
-    let from = Repository::<F>::new(state.deps.clone());
-    let records = futures::future::join_all(found.iter().map(|id| from.get(None, id))).await;
-    let mut items = Vec::with_capacity(records.len());
-    for r in records {
-        match r {
-            Ok(r) => items.push(r.to_json()),
-            // Deleted between the two reads.
-            Err(hospital_core::DomainError::NotFound { .. }) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
+    let items = fetch_all(&Repository::<F>::new(state.deps.clone()), &found).await?;
     Ok(page_json(items, next))
 }
 
@@ -241,13 +231,19 @@ pub async fn referenced<F: Resource, T: Resource>(
         .get(None, id)
         .await?;
     let to = Repository::<T>::new(state.deps.clone());
-    let targets: Vec<_> = from
+    let targets: Vec<String> = from
         .data
         .references()
         .into_iter()
         .filter(|r| r.kind == T::KIND)
+        .map(|r| r.id)
         .collect();
-    let records = futures::future::join_all(targets.iter().map(|r| to.get(None, &r.id))).await;
+    Ok(page_json(fetch_all(&to, &targets).await?, None))
+}
+
+/// The public JSON of each top-level resource named, skipping any deleted meanwhile.
+async fn fetch_all<R: Resource>(repo: &Repository<R>, ids: &[String]) -> ApiResult<Vec<Value>> {
+    let records = futures::future::join_all(ids.iter().map(|id| repo.get(None, id))).await;
     let mut items = Vec::with_capacity(records.len());
     for r in records {
         match r {
@@ -256,7 +252,7 @@ pub async fn referenced<F: Resource, T: Resource>(
             Err(e) => return Err(e.into()),
         }
     }
-    Ok(page_json(items, None))
+    Ok(items)
 }
 
 /// Registers the five routes of a resource: list and create on `collection`, get, patch and

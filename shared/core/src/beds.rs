@@ -152,15 +152,15 @@ impl Resource for Bed {
         }]
     }
     fn sort_key(&self) -> String {
-        format!("{}#{}", self.sector_id, validate::fold(&self.code))
+        format!("{}#{}", self.sector_id, validate::sort_text(&self.code))
     }
     fn index2(&self, id: &str) -> Option<(String, String)> {
         Some((
             format!("bed#sector#{}", self.sector_id),
             format!(
-                "{}#{}#{id}",
+                "{}#{} {id}",
                 self.status.as_str(),
-                validate::fold(&self.code)
+                validate::sort_text(&self.code)
             ),
         ))
     }

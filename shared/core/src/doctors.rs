@@ -108,6 +108,6 @@ impl Resource for Doctor {
             .collect()
     }
     fn sort_key(&self) -> String {
-        validate::fold(&self.full_name)
+        validate::sort_text(&self.full_name)
     }
 }

@@ -62,6 +62,6 @@ impl Resource for Insurer {
         validate::digits_only(value)
     }
     fn sort_key(&self) -> String {
-        validate::fold(&self.name)
+        validate::sort_text(&self.name)
     }
 }

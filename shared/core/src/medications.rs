@@ -70,14 +70,14 @@ impl Resource for Medication {
         self.name = self.name.trim().to_string();
     }
     fn sort_key(&self) -> String {
-        validate::fold(&self.name)
+        validate::sort_text(&self.name)
     }
     /// In the sparse below-minimum index only while the stock is below the minimum.
     fn index2(&self, id: &str) -> Option<(String, String)> {
         (self.stock_quantity < self.minimum_stock).then(|| {
             (
                 BELOW_MINIMUM.to_string(),
-                format!("{}#{id}", self.sort_key()),
+                format!("{} {id}", self.sort_key()),
             )
         })
     }

@@ -129,7 +129,7 @@ impl Resource for Patient {
     }
 
     fn sort_key(&self) -> String {
-        validate::fold(&self.full_name)
+        validate::sort_text(&self.full_name)
     }
 
     fn normalize_unique(_field: &str, value: &str) -> String {

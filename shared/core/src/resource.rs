@@ -52,7 +52,8 @@ pub trait Resource:
     fn uniques(&self) -> Vec<Unique> {
         Vec::new()
     }
-    /// Listing order of top-level resources (e.g. the folded name); the id is appended.
+    /// Listing order of top-level resources (a name through [`crate::validate::sort_text`]);
+    /// the id is appended after a space.
     fn sort_key(&self) -> String {
         String::new()
     }
@@ -103,7 +104,7 @@ pub trait Resource:
 /// How a list query parameter narrows the list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FilterKind {
-    /// Prefix of the listing order, folded like [`Resource::sort_key`] (`?name=ma`).
+    /// Prefix of the listing order, through [`crate::validate::sort_text`] (`?name=ma`).
     SortPrefix,
     /// Exact match on the unique field of this name, normalized like the resource normalizes it.
     Unique(&'static str),
@@ -201,7 +202,7 @@ impl<R: Resource> Record<R> {
             item.insert("gsi1pk".into(), R::KIND.into());
             item.insert(
                 "gsi1sk".into(),
-                format!("{}#{}", self.data.sort_key(), self.id).into(),
+                format!("{} {}", self.data.sort_key(), self.id).into(),
             );
         }
         if let Some((pk, sk)) = self.data.index2(&self.id) {
@@ -285,7 +286,7 @@ pub fn default_filter<R: Resource>(params: &[(&str, &str)]) -> DomainResult<Filt
         return Err(DomainError::bad_request(*other, "use one filter at a time"));
     }
     match R::FILTERS.iter().find(|(p, _)| p == name).map(|(_, k)| *k) {
-        Some(FilterKind::SortPrefix) => Ok(Filter::SortPrefix(crate::validate::fold(value))),
+        Some(FilterKind::SortPrefix) => Ok(Filter::SortPrefix(crate::validate::sort_text(value))),
         Some(FilterKind::Unique(field)) => Ok(Filter::Unique(Unique {
             field,
             value: R::normalize_unique(field, value),
@@ -544,7 +545,7 @@ impl<R: Resource> Repository<R> {
             .await?;
             self.plan_tallies(&mut plan, &record.data.tallies(), &[])
                 .await?;
-            match self.run(plan, None, parent_id).await? {
+            match self.run(plan, None, parent_id, &record.id).await? {
                 Outcome::Done => return Ok(record),
                 Outcome::Retry => continue,
             }
@@ -660,6 +661,7 @@ impl<R: Resource> Repository<R> {
         plan: Plan,
         if_match: Option<u64>,
         parent_id: Option<&str>,
+        id: &str,
     ) -> DomainResult<Outcome> {
         match self.deps.store.transact(plan.writes).await {
             Ok(()) => Ok(Outcome::Done),
@@ -674,9 +676,10 @@ impl<R: Resource> Repository<R> {
                         id: parent_id.unwrap_or_default().to_string(),
                     }),
                     Some(Blame::Item) if if_match.is_some() => {
+                        let now = self.get(parent_id, id).await?;
                         Err(DomainError::PreconditionFailed {
                             kind: R::KIND,
-                            current: 0,
+                            current: now.version,
                         })
                     }
                     // A counter or the item moved, or the backend did not say which write
@@ -846,9 +849,7 @@ impl<R: Resource> Repository<R> {
         let parent_id = self.parent_ids(parent_id)?;
         for _ in 0..ATTEMPTS {
             let current = self.get(parent_id, id).await?;
-            if let Some(v) = if_match
-                && v != current.version
-            {
+            if if_match.is_some_and(|v| v != current.version) {
                 return Err(DomainError::PreconditionFailed {
                     kind: R::KIND,
                     current: current.version,
@@ -891,17 +892,9 @@ impl<R: Resource> Repository<R> {
             .await?;
             self.plan_tallies(&mut plan, &record.data.tallies(), &current.data.tallies())
                 .await?;
-            match self.run(plan, if_match, parent_id).await {
-                Ok(Outcome::Done) => return Ok(record),
-                Ok(Outcome::Retry) => continue,
-                Err(DomainError::PreconditionFailed { .. }) => {
-                    let now = self.get(parent_id, id).await?;
-                    return Err(DomainError::PreconditionFailed {
-                        kind: R::KIND,
-                        current: now.version,
-                    });
-                }
-                Err(e) => return Err(e),
+            match self.run(plan, if_match, parent_id, id).await? {
+                Outcome::Done => return Ok(record),
+                Outcome::Retry => continue,
             }
         }
         Err(self.busy())
@@ -918,9 +911,7 @@ impl<R: Resource> Repository<R> {
         let parent_id = self.parent_ids(parent_id)?;
         for _ in 0..ATTEMPTS {
             let current = self.get(parent_id, id).await?;
-            if let Some(v) = if_match
-                && v != current.version
-            {
+            if if_match.is_some_and(|v| v != current.version) {
                 return Err(DomainError::PreconditionFailed {
                     kind: R::KIND,
                     current: current.version,
@@ -964,17 +955,9 @@ impl<R: Resource> Repository<R> {
                 .await?;
             self.plan_tallies(&mut plan, &[], &current.data.tallies())
                 .await?;
-            match self.run(plan, if_match, parent_id).await {
-                Ok(Outcome::Done) => return Ok(()),
-                Ok(Outcome::Retry) => continue,
-                Err(DomainError::PreconditionFailed { .. }) => {
-                    let now = self.get(parent_id, id).await?;
-                    return Err(DomainError::PreconditionFailed {
-                        kind: R::KIND,
-                        current: now.version,
-                    });
-                }
-                Err(e) => return Err(e),
+            match self.run(plan, if_match, parent_id, id).await? {
+                Outcome::Done => return Ok(()),
+                Outcome::Retry => continue,
             }
         }
         Err(self.busy())

@@ -52,6 +52,6 @@ impl Resource for Sector {
         }]
     }
     fn sort_key(&self) -> String {
-        validate::fold(&self.name)
+        validate::sort_text(&self.name)
     }
 }

@@ -32,6 +32,6 @@ impl Resource for Specialty {
         }]
     }
     fn sort_key(&self) -> String {
-        validate::fold(&self.name)
+        validate::sort_text(&self.name)
     }
 }

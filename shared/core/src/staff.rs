@@ -82,6 +82,6 @@ impl Resource for StaffMember {
             .collect()
     }
     fn sort_key(&self) -> String {
-        validate::fold(&self.full_name)
+        validate::sort_text(&self.full_name)
     }
 }

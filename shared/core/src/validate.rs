@@ -72,6 +72,17 @@ pub fn fold(s: &str) -> String {
     deunicode::deunicode(s.trim()).to_lowercase()
 }
 
+/// The listing form of a name: folded, words joined by `!`. Lists sort by it with the id after a
+/// space, and a space sorts below every character left in it, so "Ana" lists before
+/// "Ana Maria" and both before "Anabela".
+pub fn sort_text(s: &str) -> String {
+    fold(s)
+        .split(|c: char| c.is_whitespace() || c <= '!')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("!")
+}
+
 /// Flattens `validator`'s nested errors into `field.path: message` entries.
 pub fn field_errors(errors: &ValidationErrors) -> Vec<FieldError> {
     let mut out = Vec::new();
@@ -151,5 +162,9 @@ mod tests {
         assert!(cep("01310100").is_ok());
         assert!(cep("0131010").is_err());
         assert_eq!(fold("  Órtopedia Pediátrica "), "ortopedia pediatrica");
+        assert_eq!(sort_text(" Ana  Maria\tLopes"), "ana!maria!lopes");
+        let mut names = ["Anabela", "Ana Maria", "Ana"].map(|n| format!("{} 01J", sort_text(n)));
+        names.sort();
+        assert_eq!(names, ["ana 01J", "ana!maria 01J", "anabela 01J"]);
     }
 }

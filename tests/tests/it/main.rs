@@ -7,4 +7,5 @@ mod lambda_events;
 mod openapi;
 mod patients;
 mod rbac;
+mod registries;
 mod template;
