@@ -318,17 +318,23 @@ impl Span {
     }
 
     fn pair_bounds(&self) -> (Bound<ItemKey<'_>>, Bound<ItemKey<'_>>) {
-        fn f(k: &Vec<String>) -> ItemKey<'_> {
+        fn f(k: &[String]) -> ItemKey<'_> {
             (&k[0], &k[1])
         }
-        (self.lo.as_ref().map(f), self.hi.as_ref().map(f))
+        (
+            self.lo.as_ref().map(Vec::as_slice).map(f),
+            self.hi.as_ref().map(Vec::as_slice).map(f),
+        )
     }
 
     fn quad_bounds(&self) -> (Bound<IndexKey<'_>>, Bound<IndexKey<'_>>) {
-        fn f(k: &Vec<String>) -> IndexKey<'_> {
+        fn f(k: &[String]) -> IndexKey<'_> {
             (&k[0], &k[1], &k[2], &k[3])
         }
-        (self.lo.as_ref().map(f), self.hi.as_ref().map(f))
+        (
+            self.lo.as_ref().map(Vec::as_slice).map(f),
+            self.hi.as_ref().map(Vec::as_slice).map(f),
+        )
     }
 }
 

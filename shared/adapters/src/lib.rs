@@ -57,14 +57,12 @@ pub fn validate_query(query: &Query) -> StoreResult<()> {
     if query.limit == 0 {
         return Err(StoreError::Invalid("query limit must be at least 1".into()));
     }
-    if let SkRange::Between(lo, hi) = &query.sk {
-        if lo > hi {
-            return Err(StoreError::Invalid(format!(
-                "sort key range is reversed: {lo:?} > {hi:?}"
-            )));
-        }
+    match &query.sk {
+        SkRange::Between(lo, hi) if lo > hi => Err(StoreError::Invalid(format!(
+            "sort key range is reversed: {lo:?} > {hi:?}"
+        ))),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// Now in epoch seconds, the clock TTL is judged by.

@@ -25,48 +25,34 @@ impl Fixture {
 }
 
 /// Generates one `#[tokio::test]` per suite function, calling `$factory(test_name).await` for
-/// a fresh [`Fixture`]. With `, moto` the concurrency tests only check what moto can honour:
-/// its DynamoDB evaluates a condition and writes without a lock, and rolls a cancelled
-/// transaction back by restoring a snapshot of the whole table (undoing concurrent commits),
-/// so "exactly one racer wins" holds on AWS and on the embedded store, but not always on moto.
+/// a fresh [`Fixture`].
 macro_rules! conformance_tests {
     ($factory:path) => {
-        $crate::conformance::conformance_tests!(@common $factory;
-            concurrent_versioned_writes => concurrent_versioned_writes,
-            concurrent_transactions => concurrent_transactions,
-        );
-    };
-    ($factory:path, moto) => {
-        $crate::conformance::conformance_tests!(@common $factory;
-            concurrent_versioned_writes => concurrent_versioned_writes_no_isolation,
-            concurrent_transactions => concurrent_transactions_no_isolation,
-        );
-    };
-    (@common $factory:path; $($extra:tt)*) => {
         $crate::conformance::conformance_tests!(@each $factory;
-            round_trip => round_trip,
-            put_if_not_exists => put_if_not_exists,
-            versioned_update => versioned_update,
-            conditional_delete => conditional_delete,
-            exists_check => exists_check,
-            at_least => at_least,
-            failed_transaction_writes_nothing => failed_transaction_writes_nothing,
-            invalid_requests => invalid_requests,
-            table_key_ranges => table_key_ranges,
-            table_paging => table_paging,
-            index_paging => index_paging,
-            sparse_index => sparse_index,
-            index_entry_moves => index_entry_moves,
-            ttl_hides_expired => ttl_hides_expired,
-            $($extra)*
+            round_trip,
+            put_if_not_exists,
+            versioned_update,
+            conditional_delete,
+            exists_check,
+            at_least,
+            failed_transaction_writes_nothing,
+            invalid_requests,
+            table_key_ranges,
+            table_paging,
+            index_paging,
+            sparse_index,
+            index_entry_moves,
+            ttl_hides_expired,
+            concurrent_versioned_writes,
+            concurrent_transactions,
         );
     };
-    (@each $factory:path; $($name:ident => $suite_fn:ident),* $(,)?) => {
+    (@each $factory:path; $($name:ident),* $(,)?) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $name() {
                 let fixture = $factory(stringify!($name)).await;
-                $crate::conformance::$suite_fn(fixture.store.clone()).await;
+                $crate::conformance::$name(fixture.store.clone()).await;
             }
         )*
     };
@@ -887,14 +873,6 @@ pub async fn concurrent_versioned_writes(store: Arc<dyn Store>) {
     assert_eq!(stored["version"], json!(2));
 }
 
-pub async fn concurrent_versioned_writes_no_isolation(store: Arc<dyn Store>) {
-    let winners = race_versioned_writes(&store).await;
-    assert!(!winners.is_empty());
-    let stored = get(&store, "CC#1", "A").await.unwrap();
-    let writer = stored["writer"].as_u64().unwrap() as usize;
-    assert!(winners.contains(&writer), "{writer} not in {winners:?}");
-}
-
 /// Twenty admissions claim one bed: each a transaction guarded by a condition on the bed.
 async fn race_transactions(store: &Arc<dyn Store>) -> Vec<usize> {
     race(
@@ -927,9 +905,4 @@ pub async fn concurrent_transactions(store: Arc<dyn Store>) {
         let admission = get(&store, &format!("CT#adm{i:02}"), "META").await;
         assert_eq!(admission.is_some(), i == winners[0], "admission {i}");
     }
-}
-
-/// Only the adapter's side: every racer gets `Ok` or the condition failure of write 0.
-pub async fn concurrent_transactions_no_isolation(store: Arc<dyn Store>) {
-    race_transactions(&store).await;
 }
