@@ -217,18 +217,7 @@ impl DynamoStore {
                     .set_expression_attribute_values(cond.map(|c| c.values))
                     .send()
                     .await;
-                match result {
-                    Ok(_) => Attempt::Done,
-                    Err(e) => match e.as_service_error() {
-                        Some(s) if s.is_conditional_check_failed_exception() => {
-                            Attempt::Failed(StoreError::ConditionFailed { index: Some(0) })
-                        }
-                        Some(s) if s.is_transaction_conflict_exception() => {
-                            Attempt::Conflict(error_text(&e))
-                        }
-                        _ => Attempt::Failed(unavailable(e)),
-                    },
-                }
+                single_write_outcome(result)
             }
             [Write::Delete { key, condition }] => {
                 let cond = condition.as_ref().map(|c| ConditionExpr::of(c, now));
@@ -242,18 +231,7 @@ impl DynamoStore {
                     .set_expression_attribute_values(cond.map(|c| c.values))
                     .send()
                     .await;
-                match result {
-                    Ok(_) => Attempt::Done,
-                    Err(e) => match e.as_service_error() {
-                        Some(s) if s.is_conditional_check_failed_exception() => {
-                            Attempt::Failed(StoreError::ConditionFailed { index: Some(0) })
-                        }
-                        Some(s) if s.is_transaction_conflict_exception() => {
-                            Attempt::Conflict(error_text(&e))
-                        }
-                        _ => Attempt::Failed(unavailable(e)),
-                    },
-                }
+                single_write_outcome(result)
             }
             // Several writes, or a lone check: one TransactWriteItems call.
             _ => self.attempt_transaction(writes, now).await,
@@ -540,6 +518,25 @@ fn key_element(attr: &str, key_type: KeyType) -> StoreResult<KeySchemaElement> {
 
 fn built<T>(result: Result<T, impl Display>) -> StoreResult<T> {
     result.map_err(|e| StoreError::Invalid(format!("DynamoDB request: {e}")))
+}
+
+/// The outcome of a lone PutItem or DeleteItem, by the error's code (both operations report
+/// the same two codes that matter here).
+fn single_write_outcome<T, E, R>(result: Result<T, SdkError<E, R>>) -> Attempt
+where
+    E: std::error::Error + aws_sdk_dynamodb::error::ProvideErrorMetadata + 'static,
+    R: std::fmt::Debug,
+{
+    let Err(e) = result else {
+        return Attempt::Done;
+    };
+    match e.as_service_error().and_then(|s| s.code()) {
+        Some("ConditionalCheckFailedException") => {
+            Attempt::Failed(StoreError::ConditionFailed { index: Some(0) })
+        }
+        Some("TransactionConflictException") => Attempt::Conflict(error_text(&e)),
+        _ => Attempt::Failed(unavailable(e)),
+    }
 }
 
 fn error_text<E, R>(err: &SdkError<E, R>) -> String
