@@ -691,6 +691,23 @@ impl<R: Resource> Repository<R> {
         }
     }
 
+    /// The stored resource, provided it is at the version `If-Match` names (412 otherwise).
+    async fn current(
+        &self,
+        parent_id: Option<&str>,
+        id: &str,
+        if_match: Option<u64>,
+    ) -> DomainResult<Record<R>> {
+        let current = self.get(parent_id, id).await?;
+        match if_match {
+            Some(v) if v != current.version => Err(DomainError::PreconditionFailed {
+                kind: R::KIND,
+                current: current.version,
+            }),
+            _ => Ok(current),
+        }
+    }
+
     pub async fn get(&self, parent_id: Option<&str>, id: &str) -> DomainResult<Record<R>> {
         let parent_id = self.parent_ids(parent_id)?;
         let not_found = || DomainError::NotFound {
@@ -848,13 +865,7 @@ impl<R: Resource> Repository<R> {
         reject_read_only::<R>(patch)?;
         let parent_id = self.parent_ids(parent_id)?;
         for _ in 0..ATTEMPTS {
-            let current = self.get(parent_id, id).await?;
-            if if_match.is_some_and(|v| v != current.version) {
-                return Err(DomainError::PreconditionFailed {
-                    kind: R::KIND,
-                    current: current.version,
-                });
-            }
+            let current = self.current(parent_id, id, if_match).await?;
             let mut doc = serde_json::to_value(&current.data)
                 .map_err(|e| StoreError::Invalid(e.to_string()))?;
             json_patch::merge(&mut doc, patch);
@@ -910,13 +921,7 @@ impl<R: Resource> Repository<R> {
     ) -> DomainResult<()> {
         let parent_id = self.parent_ids(parent_id)?;
         for _ in 0..ATTEMPTS {
-            let current = self.get(parent_id, id).await?;
-            if if_match.is_some_and(|v| v != current.version) {
-                return Err(DomainError::PreconditionFailed {
-                    kind: R::KIND,
-                    current: current.version,
-                });
-            }
+            let current = self.current(parent_id, id, if_match).await?;
             if let Some(message) = current.data.undeletable() {
                 return Err(DomainError::Conflict {
                     field: None,
