@@ -649,7 +649,7 @@ impl<R: Resource> Repository<R> {
                 .await?;
         }
         for t in removed.iter().filter(|t| !added.contains(t)) {
-            self.plan_counter(plan, t.key.clone(), -1, Missing::Create(&t.labels))
+            self.plan_counter(plan, t.key.clone(), -1, Missing::Skip)
                 .await?;
         }
         Ok(())
