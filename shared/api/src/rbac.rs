@@ -25,15 +25,7 @@ const PATIENT_EDIT: &[Role] = &[Admin, Receptionist, Doctor, Nurse];
 const ADDRESS_READ: &[Role] = &[Admin, Receptionist, Doctor, Nurse, Billing];
 const ONLY_ADMIN: &[Role] = &[Admin];
 /// Reference data every role reads (specialties, doctors, sectors).
-const EVERYONE: &[Role] = &[
-    Admin,
-    Manager,
-    Doctor,
-    Nurse,
-    Receptionist,
-    Billing,
-    Pharmacist,
-];
+const EVERYONE: &[Role] = &Role::ALL;
 /// Master data kept by the hospital's administration.
 const ADMINISTRATION: &[Role] = &[Admin, Manager];
 /// Insurer contracts: read by the front desk and billing, kept by billing and administration.

@@ -93,9 +93,6 @@ impl Resource for Doctor {
             },
         ]
     }
-    fn normalize_unique(_field: &str, value: &str) -> String {
-        validate::digits_only(value)
-    }
     fn references(&self) -> Vec<Reference> {
         self.specialty_ids
             .iter()

@@ -58,9 +58,6 @@ impl Resource for Insurer {
             value: self.ans_registration.clone(),
         }]
     }
-    fn normalize_unique(_field: &str, value: &str) -> String {
-        validate::digits_only(value)
-    }
     fn sort_key(&self) -> String {
         validate::sort_text(&self.name)
     }

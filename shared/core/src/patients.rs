@@ -131,10 +131,6 @@ impl Resource for Patient {
     fn sort_key(&self) -> String {
         validate::sort_text(&self.full_name)
     }
-
-    fn normalize_unique(_field: &str, value: &str) -> String {
-        validate::digits_only(value)
-    }
 }
 
 /// The 27 federative units of Brazil.

@@ -57,10 +57,6 @@ pub trait Resource:
     fn sort_key(&self) -> String {
         String::new()
     }
-    /// Canonical form of a unique value given as a list filter (`?cpf=529.982.247-25`).
-    fn normalize_unique(_field: &str, value: &str) -> String {
-        value.trim().to_string()
-    }
     /// The list filters this resource accepts as query parameters.
     const FILTERS: &'static [(&'static str, FilterKind)] = &[];
     /// Builds the list filter from the filter parameters given (each one of [`Self::FILTERS`]).
@@ -106,7 +102,8 @@ pub trait Resource:
 pub enum FilterKind {
     /// Prefix of the listing order, through [`crate::validate::sort_text`] (`?name=ma`).
     SortPrefix,
-    /// Exact match on the unique field of this name, normalized like the resource normalizes it.
+    /// Exact match on the unique document number of this name (CPF, ANS registration); its
+    /// punctuation is ignored as the resources ignore it (`?cpf=529.982.247-25`).
     Unique(&'static str),
     /// Handled by the resource's own [`Resource::filter`] (an index-2 query); the text
     /// describes it in the API document.
@@ -289,7 +286,7 @@ pub fn default_filter<R: Resource>(params: &[(&str, &str)]) -> DomainResult<Filt
         Some(FilterKind::SortPrefix) => Ok(Filter::SortPrefix(crate::validate::sort_text(value))),
         Some(FilterKind::Unique(field)) => Ok(Filter::Unique(Unique {
             field,
-            value: R::normalize_unique(field, value),
+            value: crate::validate::digits_only(value.trim()),
         })),
         _ => Err(DomainError::bad_request(*name, "unsupported filter")),
     }

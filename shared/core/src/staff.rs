@@ -68,9 +68,6 @@ impl Resource for StaffMember {
             value: self.cpf.clone(),
         }]
     }
-    fn normalize_unique(_field: &str, value: &str) -> String {
-        validate::digits_only(value)
-    }
     fn references(&self) -> Vec<Reference> {
         self.sector_id
             .iter()
