@@ -19,7 +19,7 @@ use aws_sdk_dynamodb::types::{
 };
 use hospital_core::store::{
     Condition, Index, Item, Key, PK, Query, QueryPage, SK, SkRange, Store, StoreError, StoreResult,
-    TTL, VERSION, Write, is_expired,
+    TTL, Update, VERSION, Write, is_expired,
 };
 
 use crate::{now_epoch_secs, validate_query, validate_writes};
@@ -200,42 +200,91 @@ impl DynamoStore {
     /// One attempt at the writes; `Conflict` asks for another.
     async fn attempt(&self, writes: &[Write]) -> Attempt {
         let now = now_epoch_secs();
-        match writes {
-            [Write::Put { item, condition }] => {
-                let cond = condition.as_ref().map(|c| ConditionExpr::of(c, now));
-                let av = match to_av(item) {
-                    Ok(av) => av,
-                    Err(e) => return Attempt::Failed(e),
-                };
-                let result = self
-                    .client
-                    .put_item()
-                    .table_name(&self.table)
-                    .set_item(Some(av))
-                    .set_condition_expression(cond.as_ref().map(|c| c.text.clone()))
-                    .set_expression_attribute_names(cond.as_ref().map(|c| c.names.clone()))
-                    .set_expression_attribute_values(cond.map(|c| c.values))
-                    .send()
-                    .await;
-                single_write_outcome(result)
-            }
+        let result = match writes {
+            [Write::Put { item, condition }] => self.put_item(item, condition.as_ref(), now).await,
             [Write::Delete { key, condition }] => {
-                let cond = condition.as_ref().map(|c| ConditionExpr::of(c, now));
-                let result = self
-                    .client
-                    .delete_item()
-                    .table_name(&self.table)
-                    .set_key(Some(key_av(key)))
-                    .set_condition_expression(cond.as_ref().map(|c| c.text.clone()))
-                    .set_expression_attribute_names(cond.as_ref().map(|c| c.names.clone()))
-                    .set_expression_attribute_values(cond.map(|c| c.values))
-                    .send()
-                    .await;
-                single_write_outcome(result)
+                self.delete_item(key, condition.as_ref(), now).await
             }
+            [
+                Write::Update {
+                    key,
+                    update,
+                    condition,
+                },
+            ] => self.update_item(key, update, condition.as_ref(), now).await,
             // Several writes, or a lone check: one TransactWriteItems call.
-            _ => self.attempt_transaction(writes, now).await,
+            _ => return self.attempt_transaction(writes, now).await,
+        };
+        match result {
+            Ok(attempt) => attempt,
+            Err(e) => Attempt::Failed(e),
         }
+    }
+
+    async fn put_item(
+        &self,
+        item: &Item,
+        condition: Option<&Condition>,
+        now: i64,
+    ) -> StoreResult<Attempt> {
+        let mut expr = Expr::default();
+        let cond = condition.map(|c| expr.condition(c, now)).transpose()?;
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_av(item)?))
+            .set_condition_expression(cond)
+            .set_expression_attribute_names(expr.names())
+            .set_expression_attribute_values(expr.values())
+            .send()
+            .await;
+        Ok(single_write_outcome(result))
+    }
+
+    async fn delete_item(
+        &self,
+        key: &Key,
+        condition: Option<&Condition>,
+        now: i64,
+    ) -> StoreResult<Attempt> {
+        let mut expr = Expr::default();
+        let cond = condition.map(|c| expr.condition(c, now)).transpose()?;
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key_av(key)))
+            .set_condition_expression(cond)
+            .set_expression_attribute_names(expr.names())
+            .set_expression_attribute_values(expr.values())
+            .send()
+            .await;
+        Ok(single_write_outcome(result))
+    }
+
+    async fn update_item(
+        &self,
+        key: &Key,
+        update: &Update,
+        condition: Option<&Condition>,
+        now: i64,
+    ) -> StoreResult<Attempt> {
+        let mut expr = Expr::default();
+        let text = expr.update(update)?;
+        let cond = condition.map(|c| expr.condition(c, now)).transpose()?;
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_av(key)))
+            .update_expression(text)
+            .set_condition_expression(cond)
+            .set_expression_attribute_names(expr.names())
+            .set_expression_attribute_values(expr.values())
+            .send()
+            .await;
+        Ok(single_write_outcome(result))
     }
 
     async fn attempt_transaction(&self, writes: &[Write], now: i64) -> Attempt {
@@ -281,40 +330,59 @@ impl DynamoStore {
     }
 
     fn transact_item(&self, write: &Write, now: i64) -> StoreResult<TransactWriteItem> {
+        let mut expr = Expr::default();
         let item = match write {
             Write::Put { item, condition } => {
-                let cond = condition.as_ref().map(|c| ConditionExpr::of(c, now));
+                let cond = condition.as_ref().map(|c| expr.condition(c, now)).transpose()?;
                 TransactWriteItem::builder().put(built(
                     Put::builder()
                         .table_name(&self.table)
                         .set_item(Some(to_av(item)?))
-                        .set_condition_expression(cond.as_ref().map(|c| c.text.clone()))
-                        .set_expression_attribute_names(cond.as_ref().map(|c| c.names.clone()))
-                        .set_expression_attribute_values(cond.map(|c| c.values))
+                        .set_condition_expression(cond)
+                        .set_expression_attribute_names(expr.names())
+                        .set_expression_attribute_values(expr.values())
                         .build(),
                 )?)
             }
             Write::Delete { key, condition } => {
-                let cond = condition.as_ref().map(|c| ConditionExpr::of(c, now));
+                let cond = condition.as_ref().map(|c| expr.condition(c, now)).transpose()?;
                 TransactWriteItem::builder().delete(built(
                     Delete::builder()
                         .table_name(&self.table)
                         .set_key(Some(key_av(key)))
-                        .set_condition_expression(cond.as_ref().map(|c| c.text.clone()))
-                        .set_expression_attribute_names(cond.as_ref().map(|c| c.names.clone()))
-                        .set_expression_attribute_values(cond.map(|c| c.values))
+                        .set_condition_expression(cond)
+                        .set_expression_attribute_names(expr.names())
+                        .set_expression_attribute_values(expr.values())
+                        .build(),
+                )?)
+            }
+            Write::Update {
+                key,
+                update,
+                condition,
+            } => {
+                let text = expr.update(update)?;
+                let cond = condition.as_ref().map(|c| expr.condition(c, now)).transpose()?;
+                TransactWriteItem::builder().update(built(
+                    aws_sdk_dynamodb::types::Update::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(key_av(key)))
+                        .update_expression(text)
+                        .set_condition_expression(cond)
+                        .set_expression_attribute_names(expr.names())
+                        .set_expression_attribute_values(expr.values())
                         .build(),
                 )?)
             }
             Write::Check { key, condition } => {
-                let cond = ConditionExpr::of(condition, now);
+                let cond = expr.condition(condition, now)?;
                 TransactWriteItem::builder().condition_check(built(
                     ConditionCheck::builder()
                         .table_name(&self.table)
                         .set_key(Some(key_av(key)))
-                        .condition_expression(cond.text)
-                        .set_expression_attribute_names(Some(cond.names))
-                        .set_expression_attribute_values(Some(cond.values))
+                        .condition_expression(cond)
+                        .set_expression_attribute_names(expr.names())
+                        .set_expression_attribute_values(expr.values())
                         .build(),
                 )?)
             }
@@ -442,41 +510,111 @@ impl Store for DynamoStore {
     }
 }
 
-/// A condition as a DynamoDB expression. Expired items count as absent, as in the embedded store.
-struct ConditionExpr {
-    text: String,
+/// Expression attribute names and values, with numbered placeholders so that an update and
+/// its condition can share one request.
+#[derive(Default)]
+struct Expr {
     names: HashMap<String, String>,
     values: AvMap,
 }
 
-impl ConditionExpr {
-    fn of(condition: &Condition, now: i64) -> Self {
-        const EXISTS: &str =
-            "attribute_exists(#pk) AND (attribute_not_exists(#ttl) OR #ttl > :now)";
-        let mut names = HashMap::from([
-            ("#pk".to_string(), PK.to_string()),
-            ("#ttl".to_string(), TTL.to_string()),
-        ]);
-        let mut values = HashMap::from([(":now".to_string(), AttributeValue::N(now.to_string()))]);
-        let text = match condition {
-            Condition::NotExists => "attribute_not_exists(#pk) OR #ttl <= :now".to_string(),
-            Condition::Exists => EXISTS.to_string(),
-            Condition::VersionIs(v) => {
-                names.insert("#version".into(), VERSION.into());
-                values.insert(":v".into(), AttributeValue::N(v.to_string()));
-                format!("{EXISTS} AND #version = :v")
-            }
-            Condition::AtLeast { attr, value } => {
-                names.insert("#attr".into(), attr.clone());
-                values.insert(":n".into(), AttributeValue::N(value.to_string()));
-                format!("{EXISTS} AND #attr >= :n")
-            }
-        };
-        Self {
-            text,
-            names,
-            values,
+impl Expr {
+    fn name(&mut self, attr: &str) -> String {
+        if let Some((k, _)) = self.names.iter().find(|(_, v)| v.as_str() == attr) {
+            return k.clone();
         }
+        let k = format!("#n{}", self.names.len());
+        self.names.insert(k.clone(), attr.to_string());
+        k
+    }
+    fn value(&mut self, v: AttributeValue) -> String {
+        let k = format!(":v{}", self.values.len());
+        self.values.insert(k.clone(), v);
+        k
+    }
+
+    /// A condition as a DynamoDB expression. Expired items count as absent, as in the
+    /// embedded store.
+    fn condition(&mut self, condition: &Condition, now: i64) -> StoreResult<String> {
+        let pk = self.name(PK);
+        let ttl = self.name(TTL);
+        let now = self.value(AttributeValue::N(now.to_string()));
+        let live = format!(
+            "(attribute_exists({pk}) AND (attribute_not_exists({ttl}) OR {ttl} > {now}))"
+        );
+        let absent = format!("(attribute_not_exists({pk}) OR {ttl} <= {now})");
+        self.part(condition, &live, &absent)
+    }
+
+    fn part(&mut self, condition: &Condition, live: &str, absent: &str) -> StoreResult<String> {
+        Ok(match condition {
+            Condition::NotExists => absent.to_string(),
+            Condition::Exists => live.to_string(),
+            Condition::VersionIs(v) => {
+                let n = self.name(VERSION);
+                let v = self.value(AttributeValue::N(v.to_string()));
+                format!("({live} AND {n} = {v})")
+            }
+            Condition::Num { attr, op, value } => {
+                let n = self.name(attr);
+                let v = self.value(AttributeValue::N(value.to_string()));
+                format!("({live} AND {n} {} {v})", op.symbol())
+            }
+            Condition::Equals { attr, value } => {
+                let n = self.name(attr);
+                let av = serde_dynamo::to_attribute_value(value).map_err(|e| {
+                    StoreError::Invalid(format!("condition value not representable: {e}"))
+                })?;
+                let v = self.value(av);
+                format!("({live} AND {n} = {v})")
+            }
+            Condition::All(all) if all.is_empty() => format!("({live} OR {absent})"),
+            Condition::All(all) => {
+                let parts = all
+                    .iter()
+                    .map(|c| self.part(c, live, absent))
+                    .collect::<StoreResult<Vec<_>>>()?;
+                format!("({})", parts.join(" AND "))
+            }
+        })
+    }
+
+    /// `SET … ADD … REMOVE …` for an update.
+    fn update(&mut self, update: &Update) -> StoreResult<String> {
+        let mut clauses = Vec::new();
+        if !update.set.is_empty() {
+            let mut parts = Vec::new();
+            for (k, v) in &update.set {
+                let n = self.name(k);
+                let av = serde_dynamo::to_attribute_value(v).map_err(|e| {
+                    StoreError::Invalid(format!("attribute {k} not representable: {e}"))
+                })?;
+                let v = self.value(av);
+                parts.push(format!("{n} = {v}"));
+            }
+            clauses.push(format!("SET {}", parts.join(", ")));
+        }
+        if !update.add.is_empty() {
+            let mut parts = Vec::new();
+            for (k, d) in &update.add {
+                let n = self.name(k);
+                let v = self.value(AttributeValue::N(d.to_string()));
+                parts.push(format!("{n} {v}"));
+            }
+            clauses.push(format!("ADD {}", parts.join(", ")));
+        }
+        if !update.remove.is_empty() {
+            let names: Vec<String> = update.remove.iter().map(|k| self.name(k)).collect();
+            clauses.push(format!("REMOVE {}", names.join(", ")));
+        }
+        Ok(clauses.join(" "))
+    }
+
+    fn names(&self) -> Option<HashMap<String, String>> {
+        (!self.names.is_empty()).then(|| self.names.clone())
+    }
+    fn values(&self) -> Option<AvMap> {
+        (!self.values.is_empty()).then(|| self.values.clone())
     }
 }
 

@@ -157,7 +157,8 @@ impl Store for EmbeddedStore {
         self.blocking(move |db| {
             let txn = db.begin_write().map_err(db_err)?;
             apply(&txn, &writes)?;
-            txn.commit().map_err(db_err)
+            txn.commit().map_err(db_err)?;
+            Ok(())
         })
         .await
     }
@@ -165,12 +166,13 @@ impl Store for EmbeddedStore {
 
 /// Checks every condition, then applies every write, inside `txn`. On error nothing was
 /// written that will be committed (the caller drops `txn`, which aborts it).
-fn apply(txn: &WriteTransaction, writes: &[Write]) -> StoreResult<()> {
+fn apply(txn: &WriteTransaction, writes: &[Write]) -> StoreResult<Vec<Item>> {
     let mut items = txn.open_table(ITEMS).map_err(db_err)?;
     let now = now_epoch_secs();
 
-    // The stored item of every write (expired ones too: their index entries must go).
-    let mut stored = Vec::with_capacity(writes.len());
+    // The stored item of every write (expired ones too: their index entries must go), and
+    // what each write leaves under its key.
+    let mut planned = Vec::with_capacity(writes.len());
     for (i, w) in writes.iter().enumerate() {
         let key = write_key(w);
         let current = items
@@ -178,43 +180,46 @@ fn apply(txn: &WriteTransaction, writes: &[Write]) -> StoreResult<()> {
             .map_err(db_err)?
             .map(|v| decode(v.value()))
             .transpose()?;
-        let condition = match w {
-            Write::Put { condition, .. } | Write::Delete { condition, .. } => condition.as_ref(),
-            Write::Check { condition, .. } => Some(condition),
-        };
-        if let Some(c) = condition {
-            let live = current.as_ref().filter(|item| !is_expired(item, now));
-            if !condition_holds(c, live) {
-                return Err(StoreError::ConditionFailed { index: Some(i) });
-            }
+        let live = current.as_ref().filter(|item| !is_expired(item, now));
+        if let Some(c) = w.condition()
+            && !condition_holds(c, live)
+        {
+            return Err(StoreError::ConditionFailed { index: Some(i) });
         }
-        stored.push((key, current));
+        let new = match w {
+            Write::Check { .. } => continue,
+            Write::Put { item, .. } => Some(item.clone()),
+            Write::Delete { .. } => None,
+            // An expired item is gone, as far as anyone can tell: start afresh.
+            Write::Update { update, .. } => Some(update.apply(&key, live)?),
+        };
+        if let Some(item) = &new {
+            crate::validate_item(item)?;
+        }
+        planned.push((key, current, new));
     }
 
     let mut gsi1 = txn.open_table(GSI1).map_err(db_err)?;
     let mut gsi2 = txn.open_table(GSI2).map_err(db_err)?;
-    for (w, (key, current)) in writes.iter().zip(stored) {
-        let new = match w {
-            Write::Check { .. } => continue,
-            Write::Put { item, .. } => Some(item),
-            Write::Delete { .. } => None,
-        };
+    let mut written = Vec::new();
+    for (key, current, new) in planned {
         for (ix, table) in [(Index::Gsi1, &mut gsi1), (Index::Gsi2, &mut gsi2)] {
-            update_index(table, ix, &key, current.as_ref(), new)?;
+            update_index(table, ix, &key, current.as_ref(), new.as_ref())?;
         }
         let k = (key.pk.as_str(), key.sk.as_str());
         match new {
             Some(item) => {
-                let bytes = serde_json::to_vec(item)
+                let bytes = serde_json::to_vec(&item)
                     .map_err(|e| StoreError::Invalid(format!("item not serialisable: {e}")))?;
                 items.insert(k, bytes.as_slice()).map_err(db_err)?;
+                written.push(item);
             }
             None => {
                 items.remove(k).map_err(db_err)?;
             }
         }
     }
-    Ok(())
+    Ok(written)
 }
 
 fn update_index(
@@ -251,11 +256,8 @@ fn index_attrs(item: &Item, ix: Index) -> Option<(&str, &str)> {
 }
 
 fn write_key(w: &Write) -> Key {
-    match w {
-        // validate_transaction guarantees string pk/sk.
-        Write::Put { item, .. } => Key::of(item).unwrap_or_else(|| Key::new("", "")),
-        Write::Delete { key, .. } | Write::Check { key, .. } => key.clone(),
-    }
+    // validate_transaction guarantees string pk/sk.
+    w.key().unwrap_or_else(|| Key::new("", ""))
 }
 
 /// A key range over a table whose keys are tuples of strings (2 for items, 4 for an index),

@@ -13,36 +13,45 @@ pub use dynamodb::DynamoStore;
 pub use embedded::EmbeddedStore;
 
 use hospital_core::store::{
-    Index, Query, SkRange, StoreError, StoreResult, TTL, Write, validate_transaction,
+    Index, Item, Query, SkRange, StoreError, StoreResult, TTL, Write, validate_transaction,
 };
 use serde_json::Value;
 
-/// [`validate_transaction`] plus the item checks DynamoDB would otherwise fail on at run time:
-/// an index key attribute, when present, must be a non-empty string (DynamoDB rejects any other
-/// type or an empty string for a GSI key), and `expires_at`, when present, an integer number of
-/// epoch seconds (the only form both stores expire alike).
+/// [`validate_transaction`] plus the item checks DynamoDB would otherwise fail on at run time
+/// (see [`validate_item`]), for every put and for what every update sets.
 pub fn validate_writes(writes: &[Write]) -> StoreResult<()> {
     validate_transaction(writes)?;
     for w in writes {
-        let Write::Put { item, .. } = w else { continue };
-        for ix in Index::ALL {
-            for attr in [ix.pk_attr(), ix.sk_attr()] {
-                match item.get(attr) {
-                    None => {}
-                    Some(Value::String(s)) if !s.is_empty() => {}
-                    Some(other) => {
-                        return Err(StoreError::Invalid(format!(
-                            "index key attribute {attr} must be a non-empty string, not {other}"
-                        )));
-                    }
+        match w {
+            Write::Put { item, .. } => validate_item(item)?,
+            Write::Update { update, .. } => validate_item(&update.set)?,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// An index key attribute, when present, must be a non-empty string (DynamoDB rejects any
+/// other type or an empty string for a GSI key), and `expires_at`, when present, an integer
+/// number of epoch seconds (the only form both stores expire alike).
+pub fn validate_item(item: &Item) -> StoreResult<()> {
+    for ix in Index::ALL {
+        for attr in [ix.pk_attr(), ix.sk_attr()] {
+            match item.get(attr) {
+                None => {}
+                Some(Value::String(s)) if !s.is_empty() => {}
+                Some(other) => {
+                    return Err(StoreError::Invalid(format!(
+                        "index key attribute {attr} must be a non-empty string, not {other}"
+                    )));
                 }
             }
         }
-        if let Some(ttl) = item.get(TTL).filter(|t| t.as_i64().is_none()) {
-            return Err(StoreError::Invalid(format!(
-                "{TTL} must be integer epoch seconds, not {ttl}"
-            )));
-        }
+    }
+    if let Some(ttl) = item.get(TTL).filter(|t| t.as_i64().is_none()) {
+        return Err(StoreError::Invalid(format!(
+            "{TTL} must be integer epoch seconds, not {ttl}"
+        )));
     }
     Ok(())
 }

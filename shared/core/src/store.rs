@@ -81,8 +81,136 @@ pub enum Condition {
     Exists,
     /// An item exists and its `version` attribute equals this number (optimistic concurrency).
     VersionIs(u64),
-    /// An item exists and the numeric attribute is at least this value (e.g. stock never below 0).
-    AtLeast { attr: String, value: i64 },
+    /// An item exists and its integer attribute compares to `value` as `op` says
+    /// (`stock >= 3`, `count = 0`). A missing attribute never satisfies it.
+    Num { attr: String, op: Cmp, value: i64 },
+    /// An item exists and its attribute equals this JSON value (a status, an owner).
+    Equals { attr: String, value: Value },
+    /// Every condition holds (an empty list always holds).
+    All(Vec<Condition>),
+}
+
+/// How [`Condition::Num`] compares the stored number with the given one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmp {
+    Eq,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl Cmp {
+    pub fn holds(self, stored: i64, value: i64) -> bool {
+        match self {
+            Cmp::Eq => stored == value,
+            Cmp::Lt => stored < value,
+            Cmp::Le => stored <= value,
+            Cmp::Gt => stored > value,
+            Cmp::Ge => stored >= value,
+        }
+    }
+    /// The operator in DynamoDB's condition-expression syntax.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Cmp::Eq => "=",
+            Cmp::Lt => "<",
+            Cmp::Le => "<=",
+            Cmp::Gt => ">",
+            Cmp::Ge => ">=",
+        }
+    }
+}
+
+impl Condition {
+    /// `attr >= value` (e.g. stock never below zero).
+    pub fn at_least(attr: impl Into<String>, value: i64) -> Self {
+        Condition::Num {
+            attr: attr.into(),
+            op: Cmp::Ge,
+            value,
+        }
+    }
+    pub fn num(attr: impl Into<String>, op: Cmp, value: i64) -> Self {
+        Condition::Num {
+            attr: attr.into(),
+            op,
+            value,
+        }
+    }
+    pub fn equals(attr: impl Into<String>, value: impl Into<Value>) -> Self {
+        Condition::Equals {
+            attr: attr.into(),
+            value: value.into(),
+        }
+    }
+}
+
+/// An in-place change of one item, as DynamoDB's UpdateItem does it: set attributes, add to
+/// integer attributes (a missing one counts as 0) and remove attributes. When no item exists
+/// (and the condition allows it), one is created from the key and these changes. Atomic adds
+/// let many writers change one counter without reading it first, so they never race.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Update {
+    pub set: Item,
+    pub add: Vec<(String, i64)>,
+    pub remove: Vec<String>,
+}
+
+impl Update {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn set(mut self, attr: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.set.insert(attr.into(), value.into());
+        self
+    }
+    pub fn add(mut self, attr: impl Into<String>, delta: i64) -> Self {
+        self.add.push((attr.into(), delta));
+        self
+    }
+    pub fn remove(mut self, attr: impl Into<String>) -> Self {
+        self.remove.push(attr.into());
+        self
+    }
+
+    /// Applies the change to `current` (or to a new item with `key`), as both adapters must.
+    pub fn apply(&self, key: &Key, current: Option<&Item>) -> StoreResult<Item> {
+        let mut item = current.cloned().unwrap_or_else(|| {
+            let mut i = Item::new();
+            i.insert(PK.into(), key.pk.clone().into());
+            i.insert(SK.into(), key.sk.clone().into());
+            i
+        });
+        for (k, v) in &self.set {
+            item.insert(k.clone(), v.clone());
+        }
+        for (k, delta) in &self.add {
+            let now = match item.get(k) {
+                None => 0,
+                Some(v) => v.as_i64().ok_or_else(|| {
+                    StoreError::Invalid(format!("cannot add to the non-integer attribute {k}"))
+                })?,
+            };
+            let next = now.checked_add(*delta).ok_or_else(|| {
+                StoreError::Invalid(format!("adding {delta} to {k} overflows"))
+            })?;
+            item.insert(k.clone(), next.into());
+        }
+        for k in &self.remove {
+            item.remove(k);
+        }
+        Ok(item)
+    }
+
+    /// Attribute names in the order SET, ADD, REMOVE.
+    fn attrs(&self) -> impl Iterator<Item = &str> {
+        self.set
+            .keys()
+            .map(String::as_str)
+            .chain(self.add.iter().map(|(k, _)| k.as_str()))
+            .chain(self.remove.iter().map(String::as_str))
+    }
 }
 
 /// One write of a transaction.
@@ -94,6 +222,12 @@ pub enum Write {
     },
     Delete {
         key: Key,
+        condition: Option<Condition>,
+    },
+    /// Changes (or creates) one item in place.
+    Update {
+        key: Key,
+        update: Update,
         condition: Option<Condition>,
     },
     /// Writes nothing; the transaction fails unless the condition holds.
@@ -127,6 +261,39 @@ impl Write {
     }
     pub fn check(key: Key, condition: Condition) -> Self {
         Write::Check { key, condition }
+    }
+    pub fn update(key: Key, update: Update) -> Self {
+        Write::Update {
+            key,
+            update,
+            condition: None,
+        }
+    }
+    pub fn update_if(key: Key, update: Update, condition: Condition) -> Self {
+        Write::Update {
+            key,
+            update,
+            condition: Some(condition),
+        }
+    }
+
+    /// The key of the item this write targets (`None` for a put of an item without one).
+    pub fn key(&self) -> Option<Key> {
+        match self {
+            Write::Put { item, .. } => Key::of(item),
+            Write::Delete { key, .. } | Write::Check { key, .. } | Write::Update { key, .. } => {
+                Some(key.clone())
+            }
+        }
+    }
+
+    pub fn condition(&self) -> Option<&Condition> {
+        match self {
+            Write::Put { condition, .. }
+            | Write::Delete { condition, .. }
+            | Write::Update { condition, .. } => condition.as_ref(),
+            Write::Check { condition, .. } => Some(condition),
+        }
     }
 }
 
@@ -261,13 +428,27 @@ pub fn validate_transaction(writes: &[Write]) -> StoreResult<()> {
     }
     let mut seen = std::collections::HashSet::new();
     for w in writes {
-        let key = match w {
-            Write::Put { item, .. } => Key::of(item)
-                .ok_or_else(|| StoreError::Invalid("item without string pk/sk".into()))?,
-            Write::Delete { key, .. } | Write::Check { key, .. } => key.clone(),
-        };
+        let key = w
+            .key()
+            .ok_or_else(|| StoreError::Invalid("item without string pk/sk".into()))?;
         if key.pk.is_empty() || key.sk.is_empty() {
             return Err(StoreError::Invalid("empty pk or sk".into()));
+        }
+        if let Write::Update { update, .. } = w {
+            let mut names = std::collections::HashSet::new();
+            for attr in update.attrs() {
+                if attr == PK || attr == SK {
+                    return Err(StoreError::Invalid("an update cannot change pk or sk".into()));
+                }
+                if attr.is_empty() || !names.insert(attr) {
+                    return Err(StoreError::Invalid(format!(
+                        "an update names the attribute {attr:?} twice (or empty)"
+                    )));
+                }
+            }
+            if update.set.is_empty() && update.add.is_empty() && update.remove.is_empty() {
+                return Err(StoreError::Invalid("an update that changes nothing".into()));
+            }
         }
         if !seen.insert(key) {
             return Err(StoreError::Invalid(
@@ -283,13 +464,15 @@ pub fn condition_holds(condition: &Condition, current: Option<&Item>) -> bool {
     match (condition, current) {
         (Condition::NotExists, current) => current.is_none(),
         (Condition::Exists, current) => current.is_some(),
+        (Condition::All(all), current) => all.iter().all(|c| condition_holds(c, current)),
         (Condition::VersionIs(v), Some(item)) => {
             item.get(VERSION).and_then(Value::as_u64) == Some(*v)
         }
-        (Condition::AtLeast { attr, value }, Some(item)) => item
+        (Condition::Num { attr, op, value }, Some(item)) => item
             .get(attr)
             .and_then(Value::as_i64)
-            .is_some_and(|n| n >= *value),
+            .is_some_and(|n| op.holds(n, *value)),
+        (Condition::Equals { attr, value }, Some(item)) => item.get(attr) == Some(value),
         (_, None) => false,
     }
 }

@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use hospital_core::store::{
-    Condition, Index, Item, Key, MAX_TRANSACTION_ACTIONS, Query, SkRange, Store, StoreError, Write,
+    Cmp, Condition, Index, Item, Key, MAX_TRANSACTION_ACTIONS, Query, SkRange, Store, StoreError,
+    Update, Write,
 };
 use serde_json::{Value, json};
 
@@ -45,6 +46,13 @@ macro_rules! conformance_tests {
             ttl_hides_expired,
             concurrent_versioned_writes,
             concurrent_transactions,
+            update_creates_sets_adds_removes,
+            update_conditions,
+            update_moves_index_entries,
+            compound_conditions,
+            invalid_updates,
+            concurrent_adds,
+            concurrent_guarded_decrements,
         );
     };
     (@each $factory:path; $($name:ident),* $(,)?) => {
@@ -261,10 +269,7 @@ pub async fn exists_check(store: Arc<dyn Store>) {
 
 pub async fn at_least(store: Arc<dyn Store>) {
     let stock = |n: i64| item("AL#drug", "STOCK", json!({"qty": n, "label": "x"}));
-    let at_least = |value: i64| Condition::AtLeast {
-        attr: "qty".into(),
-        value,
-    };
+    let at_least = |value: i64| Condition::at_least("qty", value);
     put(&store, stock(5)).await;
     // Take 2 of 5: needs qty >= 2.
     store
@@ -295,10 +300,7 @@ pub async fn at_least(store: Arc<dyn Store>) {
         .await
         .expect("negative threshold");
     // A missing attribute, or a missing item, never satisfies it.
-    let other_attr = Condition::AtLeast {
-        attr: "absent".into(),
-        value: 0,
-    };
+    let other_attr = Condition::at_least("absent", 0);
     assert_condition_failed(
         store
             .transact(vec![Write::check(Key::new("AL#drug", "STOCK"), other_attr)])
@@ -905,4 +907,240 @@ pub async fn concurrent_transactions(store: Arc<dyn Store>) {
         let admission = get(&store, &format!("CT#adm{i:02}"), "META").await;
         assert_eq!(admission.is_some(), i == winners[0], "admission {i}");
     }
+}
+
+pub async fn update_creates_sets_adds_removes(store: Arc<dyn Store>) {
+    let key = Key::new("UP#1", "COUNTER");
+    // On a missing item: created from the key and the changes; ADD starts from 0.
+    store
+        .transact(vec![Write::update(
+            key.clone(),
+            Update::new().set("label", "beds").add("count", 2).add("other", -1),
+        )])
+        .await
+        .expect("upsert");
+    assert_eq!(
+        get(&store, "UP#1", "COUNTER").await,
+        Some(item(
+            "UP#1",
+            "COUNTER",
+            json!({"label": "beds", "count": 2, "other": -1})
+        ))
+    );
+    // On an existing item: other attributes are kept.
+    store
+        .transact(vec![Write::update(
+            key.clone(),
+            Update::new()
+                .add("count", 5)
+                .remove("other")
+                .set("nested", json!({"a": [1, "x"]})),
+        )])
+        .await
+        .expect("update");
+    assert_eq!(
+        get(&store, "UP#1", "COUNTER").await,
+        Some(item(
+            "UP#1",
+            "COUNTER",
+            json!({"label": "beds", "count": 7, "nested": {"a": [1, "x"]}})
+        ))
+    );
+    // Removing an absent attribute is fine.
+    store
+        .transact(vec![Write::update(key, Update::new().remove("never"))])
+        .await
+        .expect("remove absent");
+}
+
+pub async fn update_conditions(store: Arc<dyn Store>) {
+    let key = Key::new("UC#1", "STOCK");
+    let take = |n: i64| {
+        Write::update_if(
+            key.clone(),
+            Update::new().add("qty", -n).add("version", 1),
+            Condition::at_least("qty", n),
+        )
+    };
+    // Missing item: the condition fails and nothing is created.
+    assert_condition_failed(store.transact(vec![take(1)]).await, 0);
+    assert_eq!(get(&store, "UC#1", "STOCK").await, None);
+    put(&store, item("UC#1", "STOCK", json!({"qty": 3, "version": 1}))).await;
+    store.transact(vec![take(2)]).await.expect("enough");
+    assert_condition_failed(store.transact(vec![take(2)]).await, 0);
+    assert_eq!(
+        get(&store, "UC#1", "STOCK").await,
+        Some(item("UC#1", "STOCK", json!({"qty": 1, "version": 2})))
+    );
+    // Create-only update.
+    let fresh = Key::new("UC#2", "X");
+    let create = || {
+        Write::update_if(
+            fresh.clone(),
+            Update::new().set("a", 1),
+            Condition::NotExists,
+        )
+    };
+    store.transact(vec![create()]).await.expect("create");
+    assert_condition_failed(store.transact(vec![create()]).await, 0);
+    // In a transaction, a failed update leaves everything as it was.
+    assert_condition_failed(
+        store
+            .transact(vec![
+                Write::put(item("UC#3", "Y", json!({}))),
+                take(5),
+            ])
+            .await,
+        1,
+    );
+    assert_eq!(get(&store, "UC#3", "Y").await, None);
+}
+
+pub async fn update_moves_index_entries(store: Arc<dyn Store>) {
+    let key = Key::new("UI#1", "MED");
+    store
+        .transact(vec![Write::update(
+            key.clone(),
+            Update::new()
+                .set("gsi2pk", "LOW")
+                .set("gsi2sk", "a")
+                .add("qty", 1),
+        )])
+        .await
+        .expect("into the index");
+    let low = store.query(&Query::index(Index::Gsi2, "LOW")).await.unwrap();
+    assert_eq!(low.items.len(), 1);
+    assert_eq!(low.items[0]["qty"], json!(1));
+    store
+        .transact(vec![Write::update(
+            key.clone(),
+            Update::new().remove("gsi2pk").remove("gsi2sk").add("qty", 10),
+        )])
+        .await
+        .expect("out of the index");
+    let low = store.query(&Query::index(Index::Gsi2, "LOW")).await.unwrap();
+    assert!(low.items.is_empty(), "{low:?}");
+    assert_eq!(get(&store, "UI#1", "MED").await.unwrap()["qty"], json!(11));
+}
+
+pub async fn compound_conditions(store: Arc<dyn Store>) {
+    put(
+        &store,
+        item("CO#1", "A", json!({"qty": 5, "status": "available", "version": 3})),
+    )
+    .await;
+    let key = Key::new("CO#1", "A");
+    let check = |c: Condition| Write::check(key.clone(), c);
+    for (c, holds) in [
+        (Condition::num("qty", Cmp::Eq, 5), true),
+        (Condition::num("qty", Cmp::Lt, 5), false),
+        (Condition::num("qty", Cmp::Le, 5), true),
+        (Condition::num("qty", Cmp::Gt, 4), true),
+        (Condition::num("qty", Cmp::Ge, 6), false),
+        (Condition::equals("status", "available"), true),
+        (Condition::equals("status", "occupied"), false),
+        (Condition::equals("absent", "x"), false),
+        (
+            Condition::All(vec![
+                Condition::VersionIs(3),
+                Condition::at_least("qty", 5),
+                Condition::num("qty", Cmp::Lt, 9),
+            ]),
+            true,
+        ),
+        (
+            Condition::All(vec![Condition::VersionIs(3), Condition::at_least("qty", 6)]),
+            false,
+        ),
+        (Condition::All(vec![]), true),
+    ] {
+        let result = store.transact(vec![check(c.clone())]).await;
+        if holds {
+            result.unwrap_or_else(|e| panic!("{c:?} should hold: {e}"));
+        } else {
+            assert_condition_failed(result, 0);
+        }
+    }
+    // An empty All holds on a missing item too; the others don't.
+    store
+        .transact(vec![Write::check(Key::new("CO#none", "A"), Condition::All(vec![]))])
+        .await
+        .expect("empty All on a missing item");
+    assert_condition_failed(
+        store
+            .transact(vec![Write::check(
+                Key::new("CO#none", "A"),
+                Condition::equals("status", "available"),
+            )])
+            .await,
+        0,
+    );
+}
+
+pub async fn invalid_updates(store: Arc<dyn Store>) {
+    let key = Key::new("IU#1", "A");
+    for update in [
+        Update::new(),
+        Update::new().set("pk", "other"),
+        Update::new().set("a", 1).add("a", 1),
+        Update::new().set("gsi1pk", ""),
+        Update::new().set("gsi1pk", 3),
+        Update::new().set("expires_at", "soon"),
+    ] {
+        assert_invalid(store.transact(vec![Write::update(key.clone(), update)]).await);
+    }
+    put(&store, item("IU#1", "A", json!({"name": "x"}))).await;
+    // Adding to a string is refused, and leaves the item alone.
+    let result = store
+        .transact(vec![Write::update(key.clone(), Update::new().add("name", 1))])
+        .await;
+    assert!(result.is_err(), "{result:?}");
+    assert_eq!(get(&store, "IU#1", "A").await.unwrap()["name"], json!("x"));
+}
+
+/// Fifty writers add to one counter without reading it: all succeed, none is lost.
+pub async fn concurrent_adds(store: Arc<dyn Store>) {
+    let winners = race(
+        &store,
+        50,
+        |i| {
+            vec![
+                Write::update(Key::new("CA#1", "COUNT"), Update::new().add("count", 1)),
+                Write::put(item(&format!("CA#w{i:02}"), "W", json!({}))),
+            ]
+        },
+        0,
+    )
+    .await;
+    assert_eq!(winners.len(), 50);
+    assert_eq!(
+        get(&store, "CA#1", "COUNT").await.unwrap()["count"],
+        json!(50)
+    );
+}
+
+/// Fifty dispensings of one unit from a stock of nine: exactly nine succeed.
+pub async fn concurrent_guarded_decrements(store: Arc<dyn Store>) {
+    put(&store, item("CG#1", "STOCK", json!({"qty": 9}))).await;
+    let winners = race(
+        &store,
+        50,
+        |i| {
+            vec![
+                Write::update_if(
+                    Key::new("CG#1", "STOCK"),
+                    Update::new().add("qty", -1),
+                    Condition::at_least("qty", 1),
+                ),
+                Write::put_if(
+                    item(&format!("CG#m{i:02}"), "MOVE", json!({})),
+                    Condition::NotExists,
+                ),
+            ]
+        },
+        0,
+    )
+    .await;
+    assert_eq!(winners.len(), 9, "winners: {winners:?}");
+    assert_eq!(get(&store, "CG#1", "STOCK").await.unwrap()["qty"], json!(0));
 }
