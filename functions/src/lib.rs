@@ -4,8 +4,8 @@
 use axum::Router;
 use hospital_adapters::dynamodb::DynamoStore;
 use hospital_api::auth::{AuthError, Authenticator, Principal, ROLES_CLAIM, parse_roles};
+use hospital_core::cursor::Cursors;
 use hospital_core::resource::Deps;
-use hospital_core::store::Store;
 use hospital_core::time::{Calendar, SystemClock, parse_tz};
 use lambda_http::request::RequestContext;
 use std::sync::Arc;
@@ -39,13 +39,9 @@ impl Authenticator for AuthorizerClaims {
 
 /// The function's HTTP application over any store (the tests replay sample events through it
 /// with the embedded store).
-pub fn http_app(function: &str, store: Arc<dyn Store>, calendar: Calendar) -> Router {
-    hospital_api::app(
-        &[function],
-        Deps { store, calendar },
-        Arc::new(AuthorizerClaims),
-    )
-    .layer(axum::middleware::from_fn(request_id_from_context))
+pub fn http_app(function: &str, deps: Deps) -> Router {
+    hospital_api::app(&[function], deps, Arc::new(AuthorizerClaims))
+        .layer(axum::middleware::from_fn(request_id_from_context))
 }
 
 /// Uses API Gateway's request id as ours, so log lines and the caller's id match.
@@ -68,6 +64,9 @@ async fn request_id_from_context(
 pub struct Config {
     pub table: String,
     pub calendar: Calendar,
+    /// `CURSOR_KEY`: the secret list cursors are encrypted with (the template resolves it
+    /// from the stack's generated secret).
+    pub cursors: Cursors,
 }
 
 impl Config {
@@ -76,9 +75,12 @@ impl Config {
         let tz = parse_tz(
             &std::env::var("HOSPITAL_TIMEZONE").unwrap_or_else(|_| "America/Sao_Paulo".into()),
         )?;
+        let cursor_key =
+            std::env::var("CURSOR_KEY").map_err(|_| "CURSOR_KEY is not set".to_string())?;
         Ok(Self {
             table,
             calendar: Calendar::new(Arc::new(SystemClock), tz),
+            cursors: Cursors::new(cursor_key.as_bytes()),
         })
     }
 }
@@ -103,6 +105,13 @@ pub async fn run_http(function: &str) -> Result<(), lambda_http::Error> {
     let config = Config::from_env()?;
     let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").ok();
     let store = DynamoStore::from_env(config.table, endpoint).await;
-    let app = http_app(function, Arc::new(store), config.calendar);
+    let app = http_app(
+        function,
+        Deps {
+            store: Arc::new(store),
+            calendar: config.calendar,
+            cursors: config.cursors,
+        },
+    );
     lambda_http::run(app).await
 }

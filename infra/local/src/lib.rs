@@ -5,6 +5,7 @@
 use hospital_adapters::dynamodb::DynamoStore;
 use hospital_adapters::embedded::EmbeddedStore;
 use hospital_api::auth::LocalJwt;
+use hospital_core::cursor::Cursors;
 use hospital_core::resource::Deps;
 use hospital_core::store::Store;
 use hospital_core::time::{Calendar, SystemClock, parse_tz};
@@ -34,6 +35,9 @@ pub struct Config {
     pub timezone: String,
     /// `HOSPITAL_JWT_SECRET`: the token key; when unset, one is generated into the data dir.
     pub jwt_secret: Option<String>,
+    /// `HOSPITAL_CURSOR_KEY`: the key list cursors are encrypted with; when unset, one is
+    /// generated into the data dir.
+    pub cursor_key: Option<String>,
 }
 
 impl Config {
@@ -58,6 +62,7 @@ impl Config {
             table: var("HOSPITAL_TABLE").unwrap_or_else(|| "hospital".into()),
             timezone: var("HOSPITAL_TIMEZONE").unwrap_or_else(|| "America/Sao_Paulo".into()),
             jwt_secret: var("HOSPITAL_JWT_SECRET"),
+            cursor_key: var("HOSPITAL_CURSOR_KEY"),
         };
         parse_tz(&config.timezone)?;
         Ok(config)
@@ -73,6 +78,7 @@ impl Config {
             table: "hospital".into(),
             timezone: "America/Sao_Paulo".into(),
             jwt_secret: None,
+            cursor_key: None,
         }
     }
 }
@@ -80,12 +86,22 @@ impl Config {
 /// The local token key: `HOSPITAL_JWT_SECRET`, else `<data dir>/jwt-secret`, created on first
 /// use with owner-only permissions.
 pub fn jwt(config: &Config) -> Result<LocalJwt, String> {
-    if let Some(secret) = &config.jwt_secret {
-        return Ok(LocalJwt::new(secret.as_bytes()));
+    Ok(LocalJwt::new(&secret(
+        config,
+        "jwt-secret",
+        config.jwt_secret.as_deref(),
+    )?))
+}
+
+/// A secret from configuration, else from `<data dir>/<file>`, created on first use with
+/// owner-only permissions.
+fn secret(config: &Config, file: &str, configured: Option<&str>) -> Result<Vec<u8>, String> {
+    if let Some(secret) = configured {
+        return Ok(secret.as_bytes().to_vec());
     }
-    let path = config.data_dir.join("jwt-secret");
-    let secret = match std::fs::read(&path) {
-        Ok(s) if s.len() >= 32 => s,
+    let path = config.data_dir.join(file);
+    match std::fs::read(&path) {
+        Ok(s) if s.len() >= 32 => Ok(s),
         _ => {
             std::fs::create_dir_all(&config.data_dir)
                 .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
@@ -93,10 +109,9 @@ pub fn jwt(config: &Config) -> Result<LocalJwt, String> {
             let secret = format!("{}{}", ulid::Ulid::new(), ulid::Ulid::new()).into_bytes();
             write_private(&path, &secret)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            secret
+            Ok(secret)
         }
-    };
-    Ok(LocalJwt::new(&secret))
+    }
 }
 
 fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
@@ -134,6 +149,7 @@ pub fn app(config: &Config, store: Arc<dyn Store>) -> Result<axum::Router, Strin
     let deps = Deps {
         store,
         calendar: Calendar::new(Arc::new(SystemClock), tz),
+        cursors: Cursors::new(&secret(config, "cursor-key", config.cursor_key.as_deref())?),
     };
     Ok(hospital_api::app(
         hospital_api::FUNCTIONS,

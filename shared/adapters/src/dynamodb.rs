@@ -333,7 +333,10 @@ impl DynamoStore {
         let mut expr = Expr::default();
         let item = match write {
             Write::Put { item, condition } => {
-                let cond = condition.as_ref().map(|c| expr.condition(c, now)).transpose()?;
+                let cond = condition
+                    .as_ref()
+                    .map(|c| expr.condition(c, now))
+                    .transpose()?;
                 TransactWriteItem::builder().put(built(
                     Put::builder()
                         .table_name(&self.table)
@@ -345,7 +348,10 @@ impl DynamoStore {
                 )?)
             }
             Write::Delete { key, condition } => {
-                let cond = condition.as_ref().map(|c| expr.condition(c, now)).transpose()?;
+                let cond = condition
+                    .as_ref()
+                    .map(|c| expr.condition(c, now))
+                    .transpose()?;
                 TransactWriteItem::builder().delete(built(
                     Delete::builder()
                         .table_name(&self.table)
@@ -362,7 +368,10 @@ impl DynamoStore {
                 condition,
             } => {
                 let text = expr.update(update)?;
-                let cond = condition.as_ref().map(|c| expr.condition(c, now)).transpose()?;
+                let cond = condition
+                    .as_ref()
+                    .map(|c| expr.condition(c, now))
+                    .transpose()?;
                 TransactWriteItem::builder().update(built(
                     aws_sdk_dynamodb::types::Update::builder()
                         .table_name(&self.table)
@@ -539,9 +548,8 @@ impl Expr {
         let pk = self.name(PK);
         let ttl = self.name(TTL);
         let now = self.value(AttributeValue::N(now.to_string()));
-        let live = format!(
-            "(attribute_exists({pk}) AND (attribute_not_exists({ttl}) OR {ttl} > {now}))"
-        );
+        let live =
+            format!("(attribute_exists({pk}) AND (attribute_not_exists({ttl}) OR {ttl} > {now}))");
         let absent = format!("(attribute_not_exists({pk}) OR {ttl} <= {now})");
         self.part(condition, &live, &absent)
     }

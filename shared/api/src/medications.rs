@@ -39,7 +39,7 @@ async fn record_movement(
     JsonBody(movement): JsonBody<NewStockMovement>,
 ) -> ApiResult<Response> {
     let medication_id = ids.first().map(String::as_str).unwrap_or_default();
-    let (recorded, medication) =
+    let recorded =
         medications::record_movement(&state.deps, medication_id, movement, &principal.sub).await?;
     let mut res = (StatusCode::CREATED, Json(recorded.to_json())).into_response();
     let headers = res.headers_mut();
@@ -51,9 +51,6 @@ async fn record_movement(
         headers.insert(header::LOCATION, v);
     }
     headers.insert(header::ETAG, HeaderValue::from_static("\"1\""));
-    if let Ok(v) = HeaderValue::from_str(&medication.version.to_string()) {
-        headers.insert("x-medication-version", v);
-    }
     Ok(res)
 }
 
@@ -83,7 +80,7 @@ pub fn describe(doc: &mut Doc) {
             .response(
                 "201",
                 ResponseBuilder::new()
-                    .description("Recorded; X-Medication-Version is the medication's new version")
+                    .description("Recorded")
                     .content("application/json", ContentBuilder::new().schema(Some(record)).build())
                     .build(),
             )

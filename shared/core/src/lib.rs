@@ -5,6 +5,7 @@ pub mod beds;
 pub mod cursor;
 pub mod doctors;
 pub mod error;
+pub mod events;
 pub mod ids;
 pub mod insurers;
 pub mod json;

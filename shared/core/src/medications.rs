@@ -1,14 +1,21 @@
 //! Medications (RF07) and their stock. The stock changes only through recorded stock
-//! movements; each movement and the new quantity are written in one transaction conditional
-//! on the medication's version, so concurrent movements can never take the stock below zero.
+//! movements; each movement and an atomic, conditional change of the quantity are written in
+//! one transaction, so concurrent movements can never take the stock below zero.
 
 use crate::error::{DomainError, DomainResult, FieldError};
+use crate::events::DomainEvent;
 use crate::ids;
-use crate::resource::{ATTEMPTS, Deps, Filter, FilterKind, Record, Repository, Resource};
-use crate::store::{Condition, SkRange, StoreError, Write};
+use crate::resource::record::rfc3339;
+use crate::resource::tx::RuleError;
+use crate::resource::{
+    ATTEMPTS, Blame, Deps, ENTITY, Filter, FilterKind, Record, Repository, Resource, Tx, TxError,
+    item_key,
+};
+use crate::store::{Cmp, Condition, Key, SkRange, Update, Write};
 use crate::validate;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::ToSchema;
 use validator::Validate;
 
@@ -74,13 +81,12 @@ impl Resource for Medication {
     }
     /// In the sparse below-minimum index only while the stock is below the minimum.
     fn index2(&self, id: &str) -> Option<(String, String)> {
-        (self.stock_quantity < self.minimum_stock).then(|| {
-            (
-                BELOW_MINIMUM.to_string(),
-                format!("{} {id}", self.sort_key()),
-            )
-        })
+        (self.stock_quantity < self.minimum_stock).then(|| below_minimum_entry(self, id))
     }
+}
+
+fn below_minimum_entry(m: &Medication, id: &str) -> (String, String) {
+    (BELOW_MINIMUM.to_string(), format!("{} {id}", m.sort_key()))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -117,28 +123,32 @@ pub struct StockMovement {
     pub reason: String,
     /// Subject of the caller who recorded it.
     pub performed_by: String,
-    /// The medication's stock right after this movement.
-    pub stock_after: i64,
+    /// The prescription dispensation this movement serves, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispensation_id: Option<String>,
 }
 
 impl Resource for StockMovement {
     const KIND: &'static str = "stock_movement";
     const PARENT: Option<&'static str> = Some("medication");
+    const DELETABLE: bool = false;
 }
 
 impl NewStockMovement {
-    fn delta(&self) -> i64 {
+    /// The change of stock: positive in, negative out.
+    pub fn delta(&self) -> i64 {
         match self.kind {
             MovementKind::Received | MovementKind::Adjusted => self.quantity,
             MovementKind::Dispensed | MovementKind::Expired => -self.quantity,
         }
     }
 
-    fn check(&self) -> DomainResult<()> {
+    pub fn check(&self) -> DomainResult<()> {
         let mut errors = match self.validate() {
             Ok(()) => Vec::new(),
             Err(e) => validate::field_errors(&e),
         };
+        errors.extend(validate::text_fields(self, &[]));
         if self.reason.trim().is_empty() && errors.iter().all(|e| e.field != "reason") {
             errors.push(FieldError::new("reason", "must not be blank"));
         }
@@ -163,6 +173,124 @@ impl NewStockMovement {
     }
 }
 
+fn insufficient(m: &Record<Medication>) -> RuleError {
+    RuleError::conflict(
+        "quantity",
+        format!(
+            "insufficient stock: {} {} available",
+            m.data.stock_quantity, m.data.unit
+        ),
+    )
+}
+
+/// Adds a movement of `medication` (as read) to `tx`: the movement record, and an atomic,
+/// conditional change of the medication's stock. No read-modify-write: the condition pins
+/// only what the change depends on — enough stock, and on which side of the minimum the
+/// stock is before and after (that decides the below-minimum index and the
+/// `StockBelowMinimum` event) — so concurrent movements far from those bounds all commit
+/// without retrying. When the condition fails the caller reads again and retries.
+pub fn plan_movement(
+    tx: &mut Tx,
+    medication: &Record<Medication>,
+    movement: &NewStockMovement,
+    performed_by: &str,
+    dispensation_id: Option<&str>,
+) -> DomainResult<Record<StockMovement>> {
+    let m = &medication.data;
+    let (stock, delta, min) = (m.stock_quantity, movement.delta(), m.minimum_stock);
+    if stock + delta < 0 {
+        return Err(insufficient(medication).into());
+    }
+    let (was_below, is_below) = (stock < min, stock + delta < min);
+    // The bounds on the stored stock under which this plan is right.
+    let mut lower = -delta;
+    let mut upper: Option<i64> = None;
+    let mut bound_above = |u: i64| upper = Some(upper.map_or(u, |x| x.min(u)));
+    if is_below {
+        bound_above(min - delta);
+    } else {
+        lower = lower.max(min - delta);
+    }
+    if was_below {
+        bound_above(min);
+    } else {
+        lower = lower.max(min);
+    }
+    let mut conditions = vec![
+        Condition::at_least("stock_quantity", lower),
+        Condition::num("minimum_stock", Cmp::Eq, min),
+    ];
+    if let Some(u) = upper {
+        conditions.push(Condition::num("stock_quantity", Cmp::Lt, u));
+    }
+    let now = tx.now();
+    let mut update = Update::new()
+        .add("stock_quantity", delta)
+        .add("version", 1)
+        .set("updated_at", rfc3339(now));
+    match (was_below, is_below) {
+        (false, true) => {
+            // Into the below-minimum index, under the name as read.
+            conditions.push(Condition::equals("name", m.name.clone()));
+            let (pk, sk) = below_minimum_entry(m, &medication.id);
+            update = update.set("gsi2pk", pk).set("gsi2sk", sk);
+        }
+        (true, false) => update = update.remove("gsi2pk").remove("gsi2sk"),
+        _ => {}
+    }
+    tx.push(
+        Write::update_if(
+            item_key::<Medication>(None, &medication.id),
+            update,
+            Condition::All(conditions),
+        ),
+        Blame::Moved,
+    );
+    let recorded = Record::new(
+        ids::new_id(),
+        Some(medication.id.clone()),
+        now,
+        StockMovement {
+            kind: movement.kind,
+            quantity: movement.quantity,
+            reason: movement.reason.trim().to_string(),
+            performed_by: performed_by.to_string(),
+            dispensation_id: dispensation_id.map(str::to_string),
+        },
+    );
+    tx.create(&recorded);
+    if movement.kind == MovementKind::Dispensed {
+        // Units dispensed per day: what the coverage indicator (AD05) reads.
+        let day = tx.today();
+        tx.push(
+            Write::update(
+                Key::new(
+                    format!("medication#{}", medication.id),
+                    format!("usage#{day}"),
+                ),
+                Update::new()
+                    .add("dispensed", movement.quantity)
+                    .set(ENTITY, "medication_usage")
+                    .set("day", day.to_string()),
+            ),
+            Blame::Moved,
+        );
+    }
+    if !was_below && is_below {
+        tx.event(DomainEvent::new(
+            "hospital.pharmacy",
+            "StockBelowMinimum",
+            now,
+            json!({
+                "medication_id": medication.id,
+                "minimum_stock": min,
+                "movement_id": recorded.id,
+            }),
+        ));
+    }
+    Ok(recorded)
+}
+
 /// Records a stock movement and applies it to the medication's stock, atomically.
 /// A movement that would take the stock below zero is refused (409) and not recorded.
 pub async fn record_movement(
@@ -170,53 +298,21 @@ pub async fn record_movement(
     medication_id: &str,
     movement: NewStockMovement,
     performed_by: &str,
-) -> DomainResult<(Record<StockMovement>, Record<Medication>)> {
+) -> DomainResult<Record<StockMovement>> {
     movement.check()?;
     let medications = Repository::<Medication>::new(deps.clone());
     for _ in 0..ATTEMPTS {
         let current = medications.get(None, medication_id).await?;
-        let stock = current.data.stock_quantity + movement.delta();
-        if stock < 0 {
-            return Err(DomainError::conflict(
-                "quantity",
-                format!(
-                    "insufficient stock: {} {} available",
-                    current.data.stock_quantity, current.data.unit
-                ),
-            ));
-        }
-        let now = deps.calendar.now();
-        let mut medication = current.clone();
-        medication.version += 1;
-        medication.updated_at = now;
-        medication.data.stock_quantity = stock;
-        let recorded = Record {
-            id: ids::new_id(),
-            parent_id: Some(current.id.clone()),
-            version: 1,
-            created_at: now,
-            updated_at: now,
-            data: StockMovement {
-                kind: movement.kind,
-                quantity: movement.quantity,
-                reason: movement.reason.trim().to_string(),
-                performed_by: performed_by.to_string(),
-                stock_after: stock,
-            },
-        };
-        let writes = vec![
-            Write::put_if(medication.to_item(), Condition::VersionIs(current.version)),
-            Write::put_if(recorded.to_item(), Condition::NotExists),
-        ];
-        match deps.store.transact(writes).await {
-            Ok(()) => return Ok((recorded, medication)),
-            // Another movement or edit got there first: re-read and try again.
-            Err(StoreError::ConditionFailed { .. }) => continue,
-            Err(e) => return Err(e.into()),
+        let mut tx = deps.tx();
+        let recorded = plan_movement(&mut tx, &current, &movement, performed_by, None)?;
+        match tx.commit(deps.store.as_ref()).await {
+            Ok(()) => return Ok(recorded),
+            // The stock crossed a bound or the medication changed: read again.
+            Err(e) if e.is_retryable() => continue,
+            Err(TxError::Failed(b)) => return Err(b.error().unwrap_or_else(|| medications.busy())),
+            Err(TxError::Store(e)) => return Err(e.into()),
+            Err(TxError::Unexplained) => continue,
         }
     }
-    Err(DomainError::Conflict {
-        field: None,
-        message: "the medication's stock is busy; retry".into(),
-    })
+    Err(medications.busy())
 }

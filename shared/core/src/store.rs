@@ -192,9 +192,9 @@ impl Update {
                     StoreError::Invalid(format!("cannot add to the non-integer attribute {k}"))
                 })?,
             };
-            let next = now.checked_add(*delta).ok_or_else(|| {
-                StoreError::Invalid(format!("adding {delta} to {k} overflows"))
-            })?;
+            let next = now
+                .checked_add(*delta)
+                .ok_or_else(|| StoreError::Invalid(format!("adding {delta} to {k} overflows")))?;
             item.insert(k.clone(), next.into());
         }
         for k in &self.remove {
@@ -438,7 +438,9 @@ pub fn validate_transaction(writes: &[Write]) -> StoreResult<()> {
             let mut names = std::collections::HashSet::new();
             for attr in update.attrs() {
                 if attr == PK || attr == SK {
-                    return Err(StoreError::Invalid("an update cannot change pk or sk".into()));
+                    return Err(StoreError::Invalid(
+                        "an update cannot change pk or sk".into(),
+                    ));
                 }
                 if attr.is_empty() || !names.insert(attr) {
                     return Err(StoreError::Invalid(format!(

@@ -36,6 +36,27 @@ impl Clock for FixedClock {
     }
 }
 
+/// The clock of hospital-local's scenarios (`HOSPITAL_DEV_CLOCK=1`): real time until set,
+/// then the instant set, fixed, until set again or cleared.
+#[derive(Debug, Default)]
+pub struct ScenarioClock(Mutex<Option<DateTime<Utc>>>);
+
+impl ScenarioClock {
+    pub fn set(&self, now: Option<DateTime<Utc>>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = now;
+    }
+    /// The instant set, if any.
+    pub fn fixed(&self) -> Option<DateTime<Utc>> {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Clock for ScenarioClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.fixed().unwrap_or_else(Utc::now)
+    }
+}
+
 /// Clock plus the hospital's time zone (`HOSPITAL_TIMEZONE`, default America/Sao_Paulo).
 #[derive(Clone)]
 pub struct Calendar {
@@ -61,6 +82,11 @@ impl Calendar {
     }
     pub fn tz(&self) -> Tz {
         self.tz
+    }
+    /// Real time in epoch seconds, whatever the clock says: for expiry times (TTL), which the
+    /// stores judge by real time.
+    pub fn wall_secs(&self) -> i64 {
+        Utc::now().timestamp()
     }
 }
 

@@ -83,6 +83,64 @@ pub fn sort_text(s: &str) -> String {
         .join("!")
 }
 
+/// Control characters: none in a single-line text; in a multi-line one only line breaks and
+/// tabs.
+pub fn bad_char(c: char, multiline: bool) -> bool {
+    c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t'))
+}
+
+/// The JSON Schema pattern of a single-line text (no control characters).
+pub const SINGLE_LINE_PATTERN: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$";
+/// The JSON Schema pattern of a multi-line text (line breaks and tabs allowed).
+pub const MULTILINE_PATTERN: &str =
+    "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$";
+
+/// Every text of `data` (nested ones too) that holds a control character it may not: line
+/// breaks only in the fields named in `multiline`, nothing else anywhere.
+pub fn text_fields<T: serde::Serialize>(data: &T, multiline: &[&str]) -> Vec<FieldError> {
+    let mut out = Vec::new();
+    if let Ok(value) = serde_json::to_value(data) {
+        walk(&value, "", multiline, &mut out);
+    }
+    out
+}
+
+fn walk(value: &serde_json::Value, path: &str, multiline: &[&str], out: &mut Vec<FieldError>) {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => {
+            let field = path.split(['.', '[']).next().unwrap_or(path);
+            let ml = multiline.contains(&field) || multiline.contains(&path);
+            if s.chars().any(|c| bad_char(c, ml)) {
+                out.push(FieldError::new(
+                    path,
+                    if ml {
+                        "must not contain control characters other than line breaks and tabs"
+                    } else {
+                        "must be a single line without control characters"
+                    },
+                ));
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                walk(v, &format!("{path}[{i}]"), multiline, out);
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                walk(v, &p, multiline, out);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Flattens `validator`'s nested errors into `field.path: message` entries.
 pub fn field_errors(errors: &ValidationErrors) -> Vec<FieldError> {
     let mut out = Vec::new();

@@ -18,6 +18,7 @@ fn deps() -> Deps {
     Deps {
         store: Arc::new(EmbeddedStore::in_memory()),
         calendar: Calendar::system(),
+        cursors: hospital_core::cursor::Cursors::new(b"test"),
     }
 }
 

@@ -10,6 +10,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use tower::ServiceExt;
 
+/// Dependencies over a fresh in-memory store.
+pub fn memory_deps() -> hospital_core::resource::Deps {
+    hospital_core::resource::Deps {
+        store: Arc::new(EmbeddedStore::in_memory()),
+        calendar: Calendar::system(),
+        cursors: hospital_core::cursor::Cursors::new(b"test"),
+    }
+}
+
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -41,11 +50,7 @@ async fn every_sample_event_is_served_by_its_function() {
             !events.is_empty(),
             "events/{function}/ has no sample events"
         );
-        let app = hospital_functions::http_app(
-            function,
-            Arc::new(EmbeddedStore::in_memory()),
-            Calendar::system(),
-        );
+        let app = hospital_functions::http_app(function, memory_deps());
         for (name, text) in events {
             let raw: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
             let route_key = raw["routeKey"].as_str().unwrap_or_default().to_string();
@@ -86,11 +91,7 @@ async fn every_sample_event_is_served_by_its_function() {
 #[tokio::test]
 async fn a_created_patient_is_found_by_the_get_event_flow() {
     // create.json against an empty store must create; proves the claims carry a role that may.
-    let app = hospital_functions::http_app(
-        "patients",
-        Arc::new(EmbeddedStore::in_memory()),
-        Calendar::system(),
-    );
+    let app = hospital_functions::http_app("patients", memory_deps());
     let text = std::fs::read_to_string(root().join("events/patients/create.json")).unwrap();
     let req = lambda_http::request::from_str(&text)
         .unwrap()

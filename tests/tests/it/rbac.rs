@@ -17,6 +17,7 @@ fn app(jwt: LocalJwt) -> axum::Router {
     let deps = Deps {
         store: Arc::new(EmbeddedStore::in_memory()),
         calendar: Calendar::system(),
+        cursors: hospital_core::cursor::Cursors::new(b"test"),
     };
     hospital_api::app(hospital_api::FUNCTIONS, deps, Arc::new(jwt))
 }

@@ -915,7 +915,10 @@ pub async fn update_creates_sets_adds_removes(store: Arc<dyn Store>) {
     store
         .transact(vec![Write::update(
             key.clone(),
-            Update::new().set("label", "beds").add("count", 2).add("other", -1),
+            Update::new()
+                .set("label", "beds")
+                .add("count", 2)
+                .add("other", -1),
         )])
         .await
         .expect("upsert");
@@ -965,7 +968,11 @@ pub async fn update_conditions(store: Arc<dyn Store>) {
     // Missing item: the condition fails and nothing is created.
     assert_condition_failed(store.transact(vec![take(1)]).await, 0);
     assert_eq!(get(&store, "UC#1", "STOCK").await, None);
-    put(&store, item("UC#1", "STOCK", json!({"qty": 3, "version": 1}))).await;
+    put(
+        &store,
+        item("UC#1", "STOCK", json!({"qty": 3, "version": 1})),
+    )
+    .await;
     store.transact(vec![take(2)]).await.expect("enough");
     assert_condition_failed(store.transact(vec![take(2)]).await, 0);
     assert_eq!(
@@ -986,10 +993,7 @@ pub async fn update_conditions(store: Arc<dyn Store>) {
     // In a transaction, a failed update leaves everything as it was.
     assert_condition_failed(
         store
-            .transact(vec![
-                Write::put(item("UC#3", "Y", json!({}))),
-                take(5),
-            ])
+            .transact(vec![Write::put(item("UC#3", "Y", json!({}))), take(5)])
             .await,
         1,
     );
@@ -1008,17 +1012,26 @@ pub async fn update_moves_index_entries(store: Arc<dyn Store>) {
         )])
         .await
         .expect("into the index");
-    let low = store.query(&Query::index(Index::Gsi2, "LOW")).await.unwrap();
+    let low = store
+        .query(&Query::index(Index::Gsi2, "LOW"))
+        .await
+        .unwrap();
     assert_eq!(low.items.len(), 1);
     assert_eq!(low.items[0]["qty"], json!(1));
     store
         .transact(vec![Write::update(
             key.clone(),
-            Update::new().remove("gsi2pk").remove("gsi2sk").add("qty", 10),
+            Update::new()
+                .remove("gsi2pk")
+                .remove("gsi2sk")
+                .add("qty", 10),
         )])
         .await
         .expect("out of the index");
-    let low = store.query(&Query::index(Index::Gsi2, "LOW")).await.unwrap();
+    let low = store
+        .query(&Query::index(Index::Gsi2, "LOW"))
+        .await
+        .unwrap();
     assert!(low.items.is_empty(), "{low:?}");
     assert_eq!(get(&store, "UI#1", "MED").await.unwrap()["qty"], json!(11));
 }
@@ -1026,7 +1039,11 @@ pub async fn update_moves_index_entries(store: Arc<dyn Store>) {
 pub async fn compound_conditions(store: Arc<dyn Store>) {
     put(
         &store,
-        item("CO#1", "A", json!({"qty": 5, "status": "available", "version": 3})),
+        item(
+            "CO#1",
+            "A",
+            json!({"qty": 5, "status": "available", "version": 3}),
+        ),
     )
     .await;
     let key = Key::new("CO#1", "A");
@@ -1063,7 +1080,10 @@ pub async fn compound_conditions(store: Arc<dyn Store>) {
     }
     // An empty All holds on a missing item too; the others don't.
     store
-        .transact(vec![Write::check(Key::new("CO#none", "A"), Condition::All(vec![]))])
+        .transact(vec![Write::check(
+            Key::new("CO#none", "A"),
+            Condition::All(vec![]),
+        )])
         .await
         .expect("empty All on a missing item");
     assert_condition_failed(
@@ -1087,12 +1107,19 @@ pub async fn invalid_updates(store: Arc<dyn Store>) {
         Update::new().set("gsi1pk", 3),
         Update::new().set("expires_at", "soon"),
     ] {
-        assert_invalid(store.transact(vec![Write::update(key.clone(), update)]).await);
+        assert_invalid(
+            store
+                .transact(vec![Write::update(key.clone(), update)])
+                .await,
+        );
     }
     put(&store, item("IU#1", "A", json!({"name": "x"}))).await;
     // Adding to a string is refused, and leaves the item alone.
     let result = store
-        .transact(vec![Write::update(key.clone(), Update::new().add("name", 1))])
+        .transact(vec![Write::update(
+            key.clone(),
+            Update::new().add("name", 1),
+        )])
         .await;
     assert!(result.is_err(), "{result:?}");
     assert_eq!(get(&store, "IU#1", "A").await.unwrap()["name"], json!("x"));

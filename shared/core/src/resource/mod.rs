@@ -1,0 +1,147 @@
+//! Generic resource machinery, written once: every entity is a [`Resource`] (a struct of its
+//! writable fields plus a few declarations), and [`Repository`] gives it create / get / list /
+//! merge-patch / delete over the storage port with the invariants of `docs/design.md`: every
+//! write conditional, uniqueness by marker items, references by counters, dashboards by
+//! tallies, domain events in an outbox — all in the same transaction as the change.
+//!
+//! - [`keys`]: where each item lives (the key design);
+//! - [`record`]: a stored resource and its JSON/item forms;
+//! - [`filter`]: how lists are narrowed;
+//! - [`tx`]: a transaction being assembled, each write with what its failure means;
+//! - [`repository`]: the operations.
+
+pub mod filter;
+pub mod keys;
+pub mod record;
+pub mod repository;
+pub mod tx;
+
+pub use filter::{Filter, FilterKind, default_filter};
+pub use keys::{ENTITY, item_key};
+pub use record::Record;
+pub use repository::{Deps, Page, Repository, reject_read_only};
+pub use tx::{Blame, Change, Tx, TxError};
+
+use crate::DomainResult;
+use crate::error::FieldError;
+use crate::store::Key;
+use crate::time::Calendar;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use validator::Validate;
+
+/// A value that must be unique among the resources of one kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unique {
+    pub field: &'static str,
+    pub value: String,
+}
+
+/// A reference from a resource's field to another resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    /// The referring field, as named in errors (`specialty_ids[1]`).
+    pub field: String,
+    pub kind: &'static str,
+    pub id: String,
+}
+
+impl Reference {
+    pub fn new(field: impl Into<String>, kind: &'static str, id: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            kind,
+            id: id.into(),
+        }
+    }
+}
+
+/// A counter item a resource contributes one to; `labels` are stored with the count.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tally {
+    pub key: Key,
+    pub labels: crate::store::Item,
+}
+
+/// Paging limits of the HTTP conventions (`docs/http.md`).
+pub const DEFAULT_LIMIT: usize = 50;
+pub const MAX_LIMIT: usize = 200;
+
+/// Attempts of a write that lost a race on its own item (without `If-Match`), before
+/// answering 409. Each attempt re-reads, so only contention costs attempts.
+pub const ATTEMPTS: usize = 64;
+
+/// Most deletable sub-resources a parent may hold, so that deleting it fits one transaction.
+pub const MAX_CHILDREN: usize = 80;
+
+/// An entity managed by the generic machinery. The struct holds the writable fields only;
+/// `id`, `version`, `created_at` and `updated_at` live in [`Record`].
+pub trait Resource:
+    Serialize + DeserializeOwned + Validate + Clone + PartialEq + Send + Sync + 'static
+{
+    /// Singular name used in keys and messages (`patient`).
+    const KIND: &'static str;
+    /// For a sub-resource, the kind of its parent (`address` → `patient`).
+    const PARENT: Option<&'static str> = None;
+
+    /// Canonical forms before validation (trimmed text, digits-only document numbers).
+    fn normalize(&mut self) {}
+    /// Rules beyond single-field formats (dates relative to today, cross-field rules).
+    fn check(&self, _calendar: &Calendar) -> Vec<FieldError> {
+        Vec::new()
+    }
+    /// Values that must be unique among resources of this kind.
+    fn uniques(&self) -> Vec<Unique> {
+        Vec::new()
+    }
+    /// Listing order of top-level resources (a name through [`crate::validate::sort_text`]);
+    /// the id is appended after a space.
+    fn sort_key(&self) -> String {
+        String::new()
+    }
+    /// The list filters this resource accepts as query parameters.
+    const FILTERS: &'static [(&'static str, FilterKind)] = &[];
+    /// Builds the list filter from the filter parameters given (each one of [`Self::FILTERS`]).
+    /// The default accepts one parameter at a time.
+    fn filter(params: &[(&str, &str)]) -> DomainResult<Filter> {
+        default_filter::<Self>(params)
+    }
+
+    /// Fields the server maintains (a stock quantity changed only by stock movements, a status
+    /// changed only by its own operations): rejected in request bodies, kept by updates.
+    const SERVER_FIELDS: &'static [&'static str] = &[];
+    /// Text fields that may hold line breaks (notes); every other text is a single line.
+    const MULTILINE: &'static [&'static str] = &[];
+    /// Kinds of sub-resources that are records to keep: while any exists, the resource can't be
+    /// deleted (409). Other sub-resources are deleted with it.
+    const PROTECTED_CHILDREN: &'static [&'static str] = &[];
+    /// Clinical and financial records are never deleted: DELETE is not offered (405).
+    const DELETABLE: bool = true;
+
+    /// Other resources this one refers to; each must exist when written, and can't be deleted
+    /// while referred to.
+    fn references(&self) -> Vec<Reference> {
+        Vec::new()
+    }
+    /// Rules about becoming `self`: from `before` on update, from nothing on create (allowed
+    /// status transitions).
+    fn check_change(&self, _before: Option<&Self>) -> Vec<FieldError> {
+        Vec::new()
+    }
+    /// Why this resource can't be deleted now, if it can't (an occupied bed): a 409.
+    fn undeletable(&self) -> Option<String> {
+        None
+    }
+    /// The item's entry in the second index (`gsi2pk`, `gsi2sk`), for filtered lists.
+    fn index2(&self, _id: &str) -> Option<(String, String)> {
+        None
+    }
+    /// Counters this resource adds one to while it exists (the bed board's counts per sector
+    /// and status), kept in the same transaction as the resource.
+    fn tallies(&self) -> Vec<Tally> {
+        Vec::new()
+    }
+    /// What else a change of this resource writes in its transaction: domain events for the
+    /// outbox, history items. Called for creates, updates and deletes alike.
+    fn on_change(_change: &Change<'_, Self>, _tx: &mut Tx) {}
+}
