@@ -152,7 +152,7 @@ pub fn app(config: &Config, store: Arc<dyn Store>) -> Result<axum::Router, Strin
         cursors: Cursors::new(&secret(config, "cursor-key", config.cursor_key.as_deref())?),
     };
     Ok(hospital_api::app(
-        hospital_api::FUNCTIONS,
+        &hospital_api::registry::names(),
         deps,
         Arc::new(jwt(config)?),
     ))

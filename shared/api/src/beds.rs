@@ -1,24 +1,54 @@
-//! Beds (RF09) and the bed board.
+//! The beds function: beds (RF09) and the bed board.
 
 use crate::AppState;
-use crate::error::ApiResult;
-use crate::openapi::{Doc, json_response};
-use crate::resources::crud;
-use axum::extract::State;
+use crate::error::{ApiError, ApiResult};
+use crate::rbac::{ADMINISTRATION, BED_READ, BED_STATUS};
+use crate::registry::{Function, TableAccess};
+use crate::resources::{Crud, crud};
+use crate::routes::Route;
+use axum::Json;
+use axum::extract::{RawQuery, State};
 use axum::routing::get;
-use axum::{Json, Router};
 use hospital_core::beds::{self, Bed};
 use serde::Serialize;
+use serde_json::json;
 use utoipa::ToSchema;
-use utoipa::openapi::path::OperationBuilder;
-use utoipa::openapi::{Ref, RefOr, Schema};
 
-pub const COLLECTION: &str = "/v1/beds";
-pub const ITEM: &str = "/v1/beds/{id}";
+pub const FUNCTION: Function = Function {
+    name: "beds",
+    description: "Beds (RF09) and the bed board",
+    table: TableAccess::ReadWrite,
+    routes,
+};
+
 pub const BOARD: &str = "/v1/bed-board";
 
-pub fn router() -> Router<AppState> {
-    crud::<Bed>(Router::new(), COLLECTION, ITEM).route(BOARD, get(board))
+fn routes() -> Vec<Route> {
+    let mut routes = crud::<Bed>(
+        Crud {
+            tag: "beds",
+            collection: "/v1/beds",
+            item: "/v1/beds/{id}",
+            create: ADMINISTRATION,
+            read: BED_READ,
+            update: BED_STATUS,
+            delete: ADMINISTRATION,
+        },
+        json!({"code": "UTI-07", "sector_id": "01JBEN16F07QRVXFM2VY5PFPDZ", "kind": "adult_icu", "status": "available"}),
+    );
+    routes.push(
+        Route::at("GET", BOARD, BED_READ, get(board))
+            .summary(
+                "beds",
+                "bed_board",
+                "The bed board: counts per sector and status",
+            )
+            .schema::<BedBoard>()
+            .ok(200, "The board", Some("BedBoard"))
+            .error(400, "Unknown query parameter")
+            .build(),
+    );
+    routes
 }
 
 /// Bed counts of one sector by status.
@@ -38,7 +68,15 @@ pub struct BedBoard {
     pub totals: std::collections::BTreeMap<String, i64>,
 }
 
-async fn board(State(state): State<AppState>) -> ApiResult<Json<BedBoard>> {
+async fn board(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<BedBoard>> {
+    if query.is_some_and(|q| !q.is_empty()) {
+        return Err(ApiError::bad_request(
+            "the bed board takes no query parameters",
+        ));
+    }
     let tallies = beds::board(&state.deps).await?;
     let zero = || {
         beds::BedStatus::ALL
@@ -64,20 +102,4 @@ async fn board(State(state): State<AppState>) -> ApiResult<Json<BedBoard>> {
     }
     sectors.retain(|s| s.total > 0);
     Ok(Json(BedBoard { sectors, totals }))
-}
-
-pub fn describe(doc: &mut Doc) {
-    doc.resource::<Bed>("beds", COLLECTION, ITEM);
-    doc.schema::<BedBoard>();
-    doc.schema::<SectorBeds>();
-    let schema: RefOr<Schema> = Ref::from_schema_name("BedBoard").into();
-    doc.operation(
-        "GET",
-        BOARD,
-        OperationBuilder::new()
-            .tag("beds")
-            .summary(Some("The bed board: counts per sector and status"))
-            .operation_id(Some("bed_board"))
-            .response("200", json_response("The board", schema)),
-    );
 }

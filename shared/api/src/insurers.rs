@@ -1,18 +1,33 @@
-//! Insurers: health plans (RF11).
+//! The insurers function: health plans (RF11, the seed's convênios).
 
-use crate::AppState;
-use crate::openapi::Doc;
-use crate::resources::crud;
-use axum::Router;
+use crate::rbac::{INSURER_READ, INSURER_WRITE};
+use crate::registry::{Function, TableAccess};
+use crate::resources::{Crud, crud};
+use crate::routes::Route;
 use hospital_core::insurers::Insurer;
+use serde_json::json;
 
-pub const COLLECTION: &str = "/v1/insurers";
-pub const ITEM: &str = "/v1/insurers/{id}";
+pub const FUNCTION: Function = Function {
+    name: "insurers",
+    description: "Insurers: health plans (RF11)",
+    table: TableAccess::ReadWrite,
+    routes,
+};
 
-pub fn router() -> Router<AppState> {
-    crud::<Insurer>(Router::new(), COLLECTION, ITEM)
-}
-
-pub fn describe(doc: &mut Doc) {
-    doc.resource::<Insurer>("insurers", COLLECTION, ITEM);
+fn routes() -> Vec<Route> {
+    crud::<Insurer>(
+        Crud {
+            tag: "insurers",
+            collection: "/v1/insurers",
+            item: "/v1/insurers/{id}",
+            create: INSURER_WRITE,
+            read: INSURER_READ,
+            update: INSURER_WRITE,
+            delete: INSURER_WRITE,
+        },
+        json!({
+            "name": "Saúde Total", "ans_registration": "123456", "plan_type": "corporate",
+            "billing_email": "faturamento@saudetotal.example.com", "payment_terms_days": 30
+        }),
+    )
 }

@@ -14,8 +14,10 @@ pub mod meta;
 pub mod openapi;
 pub mod patients;
 pub mod rbac;
+pub mod registry;
 pub mod request_id;
 pub mod resources;
+pub mod routes;
 pub mod sectors;
 pub mod specialties;
 pub mod staff;
@@ -38,39 +40,20 @@ pub struct AppState {
     pub deps: Deps,
 }
 
-/// Every function with an HTTP router, by its binary name.
-pub const FUNCTIONS: &[&str] = &[
-    "meta",
-    "patients",
-    "specialties",
-    "doctors",
-    "staff",
-    "insurers",
-    "sectors",
-    "beds",
-    "medications",
-];
-
-fn router_of(function: &str) -> Router<AppState> {
-    match function {
-        "meta" => meta::router(),
-        "patients" => patients::router(),
-        "specialties" => specialties::router(),
-        "doctors" => doctors::router(),
-        "staff" => staff::router(),
-        "insurers" => insurers::router(),
-        "sectors" => sectors::router(),
-        "beds" => beds::router(),
-        "medications" => medications::router(),
-        other => panic!("no router for function {other:?}"),
-    }
+/// The router of one function: its routes, each with its handler.
+pub fn router_of(function: &registry::Function) -> Router<AppState> {
+    (function.routes)()
+        .into_iter()
+        .fold(Router::new(), |r, route| r.route(route.path, route.handler))
 }
 
-/// The complete HTTP application for the given functions (hospital-local passes all of
-/// [`FUNCTIONS`], a Lambda function its own name), with the shared layers around it.
+/// The complete HTTP application for the named functions (hospital-local passes all of
+/// [`registry::names`], a Lambda function its own name), with the shared layers around it.
+/// Unknown names are ignored.
 pub fn app(functions: &[&str], deps: Deps, authenticator: Arc<dyn Authenticator>) -> Router {
     let routes = functions
         .iter()
+        .filter_map(|f| registry::function(f))
         .fold(Router::new(), |r, f| r.merge(router_of(f)));
     with_shared_layers(routes, AppState { deps }, authenticator)
 }

@@ -1,36 +1,75 @@
-//! Medications (RF07) and their stock movements.
+//! The medications function: the catalogue (RF07) and each medication's stock movements.
 
 use crate::AppState;
 use crate::auth::Principal;
 use crate::body::JsonBody;
 use crate::error::ApiResult;
-use crate::openapi::{Doc, error_response, header_param, path_param};
-use crate::resources::{self, Ids, crud};
+use crate::openapi::Schemas;
+use crate::rbac::{MEDICATION_READ, PHARMACY, STOCK_READ};
+use crate::registry::{Function, TableAccess};
+use crate::resources::{self, Crud, Ids, crud};
+use crate::routes::Route;
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::routing::post;
+use axum::{Extension, Json};
 use hospital_core::medications::{self, Medication, NewStockMovement, StockMovement};
-use utoipa::openapi::path::OperationBuilder;
-use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::{ContentBuilder, Ref, RefOr, Required, ResponseBuilder, Schema};
+use serde_json::json;
 
-pub const COLLECTION: &str = "/v1/medications";
-pub const ITEM: &str = "/v1/medications/{id}";
+pub const FUNCTION: Function = Function {
+    name: "medications",
+    description: "Medications (RF07) and their stock movements",
+    table: TableAccess::ReadWrite,
+    routes,
+};
+
 pub const MOVEMENTS: &str = "/v1/medications/{medication_id}/stock-movements";
 pub const MOVEMENT: &str = "/v1/medications/{medication_id}/stock-movements/{id}";
 
-pub fn router() -> Router<AppState> {
-    crud::<Medication>(Router::new(), COLLECTION, ITEM)
-        .route(
-            MOVEMENTS,
-            get(resources::list::<StockMovement>).post(record_movement),
-        )
-        .route(MOVEMENT, get(resources::get::<StockMovement>))
+fn routes() -> Vec<Route> {
+    let mut routes = crud::<Medication>(
+        Crud {
+            tag: "medications",
+            collection: "/v1/medications",
+            item: "/v1/medications/{id}",
+            create: PHARMACY,
+            read: MEDICATION_READ,
+            update: PHARMACY,
+            delete: PHARMACY,
+        },
+        json!({
+            "name": "Dipirona Sódica 500 mg", "active_ingredient": "dipirona sódica",
+            "presentation": "comprimido 500 mg", "manufacturer": "EMS", "unit": "comprimido",
+            "minimum_stock": 100, "expires_on": "2027-06-30"
+        }),
+    );
+    // Movements: listed and read like any sub-resource, created by their own operation.
+    routes.extend(resources::reads::<StockMovement>(
+        "medications",
+        MOVEMENTS,
+        MOVEMENT,
+        STOCK_READ,
+        &Schemas::default(),
+    ));
+    routes.push(
+        Route::at("POST", MOVEMENTS, PHARMACY, post(record_movement))
+            .summary("medications", "create_stock_movement", "Record a stock movement")
+            .description("Applies the movement to the medication's stock in the same transaction; a movement that would take the stock below zero is refused with 409.")
+            .schema::<NewStockMovement>()
+            .body("NewStockMovement", &["application/json"])
+            .param(resources::idempotency_key())
+            .ok(201, "Recorded; Location and ETag headers are set", Some("StockMovementRecord"))
+            .error(404, "No such medication")
+            .error(409, "Insufficient stock")
+            .error(422, "Validation failed; each error names its field")
+            .example(json!({"kind": "received", "quantity": 10, "reason": "Recebimento do fornecedor, nota fiscal 004521"}))
+            .build(),
+    );
+    routes
 }
 
-/// Records a movement; answers the movement, with the medication's new ETag in a header.
+/// Records a movement; answers the movement.
 async fn record_movement(
     State(state): State<AppState>,
     ids: Ids,
@@ -52,43 +91,4 @@ async fn record_movement(
     }
     headers.insert(header::ETAG, HeaderValue::from_static("\"1\""));
     Ok(res)
-}
-
-pub fn describe(doc: &mut Doc) {
-    doc.resource::<Medication>("medications", COLLECTION, ITEM);
-    // Movements: listed and read like any sub-resource, created by their own operation.
-    doc.sub_resource_reads::<StockMovement>("medications", MOVEMENTS, MOVEMENT);
-    doc.schema::<NewStockMovement>();
-    let input: RefOr<Schema> = Ref::from_schema_name("NewStockMovement").into();
-    let record: RefOr<Schema> = Ref::from_schema_name("StockMovementRecord").into();
-    doc.operation(
-        "POST",
-        MOVEMENTS,
-        OperationBuilder::new()
-            .tag("medications")
-            .summary(Some("Record a stock movement"))
-            .operation_id(Some("create_stock_movement"))
-            .description(Some("Applies the movement to the medication's stock in the same transaction; a movement that would take the stock below zero is refused with 409."))
-            .parameter(path_param("medication_id", "Id of the medication"))
-            .parameter(header_param("Idempotency-Key", "Replays the first response for a repeated key"))
-            .request_body(Some(
-                RequestBodyBuilder::new()
-                    .required(Some(Required::True))
-                    .content("application/json", ContentBuilder::new().schema(Some(input)).build())
-                    .build(),
-            ))
-            .response(
-                "201",
-                ResponseBuilder::new()
-                    .description("Recorded")
-                    .content("application/json", ContentBuilder::new().schema(Some(record)).build())
-                    .build(),
-            )
-            .response("400", error_response("Malformed JSON"))
-            .response("404", error_response("No such medication"))
-            .response("409", error_response("Insufficient stock"))
-            .response("413", error_response("Body too large"))
-            .response("415", error_response("Content-Type is not application/json"))
-            .response("422", error_response("Validation failed; each error names its field")),
-    );
 }

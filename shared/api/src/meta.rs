@@ -1,60 +1,47 @@
 //! Health check and the OpenAPI document; both public.
 
-use crate::AppState;
-use crate::openapi::Doc;
-use axum::Router;
-use axum::response::{IntoResponse, Response};
+use crate::rbac::PUBLIC;
+use crate::routes::Route;
+use axum::Json;
+use axum::http::header;
+use axum::response::IntoResponse;
 use axum::routing::get;
-use axum::{Json, http::header};
 use serde_json::json;
-use std::sync::OnceLock;
-use utoipa::openapi::path::OperationBuilder;
-use utoipa::openapi::{ContentBuilder, ResponseBuilder};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/health", get(health))
-        .route("/v1/openapi.json", get(openapi))
+pub const HEALTH: &str = "/v1/health";
+pub const OPENAPI: &str = "/v1/openapi.json";
+
+/// The routes; `document` gives the OpenAPI document's JSON (the registry's).
+pub fn routes(document: fn() -> &'static str) -> Vec<Route> {
+    vec![
+        Route::at("GET", HEALTH, PUBLIC, get(health))
+            .summary("meta", "health", "Liveness check")
+            .raw_schema(
+                "Health",
+                json!({
+                    "type": "object",
+                    "properties": {"status": {"const": "ok"}, "version": {"type": "string"}},
+                    "required": ["status", "version"],
+                    "additionalProperties": false,
+                }),
+            )
+            .ok(200, "The service is up", Some("Health"))
+            .build(),
+        Route::at(
+            "GET",
+            OPENAPI,
+            PUBLIC,
+            get(move || async move {
+                ([(header::CONTENT_TYPE, "application/json")], document()).into_response()
+            }),
+        )
+        .summary("meta", "openapi", "This OpenAPI 3.1 document")
+        .raw_schema("OpenApiDocument", json!({"type": "object"}))
+        .ok(200, "The document", Some("OpenApiDocument"))
+        .build(),
+    ]
 }
 
 async fn health() -> Json<serde_json::Value> {
     Json(json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
-}
-
-async fn openapi() -> Response {
-    // Built once: the document only changes with the code.
-    static DOC: OnceLock<String> = OnceLock::new();
-    let body = DOC.get_or_init(|| {
-        crate::openapi::document()
-            .to_json()
-            .unwrap_or_else(|_| "{}".to_string())
-    });
-    ([(header::CONTENT_TYPE, "application/json")], body.clone()).into_response()
-}
-
-pub fn describe(doc: &mut Doc) {
-    let json = |d: &str| {
-        ResponseBuilder::new()
-            .description(d)
-            .content("application/json", ContentBuilder::new().build())
-            .build()
-    };
-    doc.operation(
-        "GET",
-        "/v1/health",
-        OperationBuilder::new()
-            .tag("meta")
-            .summary(Some("Liveness check"))
-            .operation_id(Some("health"))
-            .response("200", json("The service is up")),
-    );
-    doc.operation(
-        "GET",
-        "/v1/openapi.json",
-        OperationBuilder::new()
-            .tag("meta")
-            .summary(Some("This OpenAPI 3.1 document"))
-            .operation_id(Some("openapi"))
-            .response("200", json("The document")),
-    );
 }

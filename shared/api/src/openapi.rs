@@ -1,28 +1,226 @@
-//! The OpenAPI 3.1 document, generated from the code: schemas from the types (utoipa's
-//! `ToSchema`), operations from each router's resource declarations, roles from the RBAC table.
+//! The OpenAPI 3.1 document, generated from the routes (see [`crate::registry`]): operations as
+//! each route declares them, schemas from the types (utoipa's `ToSchema`), shaped here so that
+//! they say what the server enforces and what it answers:
+//!
+//! - a resource `X` has `X` (the create body, without server-maintained fields), `XPatch` (a
+//!   merge patch: nothing required), `XRecord` (a response: metadata and data flat, nothing
+//!   else) and `XPage`;
+//! - every text without a format, enum or pattern of its own gets the pattern of a single-line
+//!   text (or of a multi-line one, for the fields a resource declares multi-line);
+//! - path ids are ULIDs.
 
 use crate::error::ErrorEnvelope;
-use crate::rbac;
 use hospital_core::resource::{FilterKind, Resource};
-use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
-use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::schema::{
-    AllOfBuilder, ArrayBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type,
-};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::{
-    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Ref, RefOr,
-    Required, ResponseBuilder,
-};
+use hospital_core::validate::{MULTILINE_PATTERN, SINGLE_LINE_PATTERN};
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::{ContentBuilder, Ref, Required, ResponseBuilder};
 use utoipa::{PartialSchema, ToSchema};
 
-/// Collects paths and schemas while the routers describe themselves.
-pub struct Doc {
-    paths: Paths,
-    schemas: Vec<(String, RefOr<Schema>)>,
+/// A ULID as a JSON Schema pattern (Crockford base32, 26 characters).
+pub const ULID_PATTERN: &str = "^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$";
+/// `Idempotency-Key`: 1 to 255 visible ASCII characters.
+pub const IDEMPOTENCY_KEY_PATTERN: &str = "^[\\x21-\\x7E]{1,255}$";
+/// `If-Match`: an ETag from a response (`"3"`, `W/"3"`, `3`) or `*`.
+pub const IF_MATCH_PATTERN: &str = "^(\\*|(W/)?\"?[0-9]{1,19}\"?)$";
+
+/// Schemas by name, as JSON.
+#[derive(Debug, Clone, Default)]
+pub struct Schemas(BTreeMap<String, Value>);
+
+impl Schemas {
+    pub fn add<T: ToSchema>(&mut self) {
+        let mut refs = Vec::new();
+        T::schemas(&mut refs);
+        refs.push((T::name().into_owned(), T::schema()));
+        for (name, schema) in refs {
+            self.0
+                .entry(name)
+                .or_insert_with(|| serde_json::to_value(schema).unwrap_or(Value::Null));
+        }
+    }
+
+    pub fn insert(&mut self, name: String, schema: Value) {
+        self.0.insert(name, schema);
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.0.get(name)
+    }
+
+    pub fn extend(&mut self, other: &Schemas) {
+        for (k, v) in &other.0 {
+            self.0.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+
+    /// The four schemas of a resource (`X`, `XPatch`, `XRecord`, `XPage`); returns `X`'s name.
+    pub fn resource<R: Resource + ToSchema>(&mut self) -> String {
+        self.add::<R>();
+        let name = R::name().into_owned();
+        let mut data = self.0.get(&name).cloned().unwrap_or(Value::Null);
+        text_patterns(&mut data, R::MULTILINE);
+        let props = data["properties"].as_object().cloned().unwrap_or_default();
+        let required: Vec<String> = data["required"]
+            .as_array()
+            .map(|r| {
+                r.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+
+        // The create body: what a client may send.
+        let writable: Map<String, Value> = props
+            .iter()
+            .filter(|(k, _)| !R::SERVER_FIELDS.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let writable_required: Vec<&String> = required
+            .iter()
+            .filter(|k| writable.contains_key(k.as_str()))
+            .collect();
+        let mut input = data.clone();
+        input["properties"] = Value::Object(writable.clone());
+        input["required"] = json!(writable_required);
+        input["additionalProperties"] = json!(false);
+        self.0.insert(name.clone(), input);
+
+        // A merge patch: any subset of the writable fields.
+        let mut patch = json!({
+            "type": "object",
+            "description": format!("A JSON Merge Patch (RFC 7396) of a {}: the fields to change; null removes an optional field", R::KIND),
+            "properties": writable,
+            "additionalProperties": false,
+        });
+        if let Some(d) = data.get("description") {
+            patch["description"] = json!(format!(
+                "{} — as a JSON Merge Patch (RFC 7396): the fields to change; null removes an optional field",
+                d.as_str().unwrap_or_default()
+            ));
+        }
+        self.0.insert(format!("{name}Patch"), patch);
+
+        // A response: metadata and data, flat.
+        let mut record = Map::new();
+        let mut record_required = vec![json!("id")];
+        record.insert(
+            "id".into(),
+            json!({"type": "string", "pattern": ULID_PATTERN, "description": "ULID"}),
+        );
+        if let Some(parent) = R::PARENT {
+            record.insert(
+                format!("{parent}_id"),
+                json!({"type": "string", "pattern": ULID_PATTERN}),
+            );
+            record_required.push(json!(format!("{parent}_id")));
+        }
+        record.insert(
+            "version".into(),
+            json!({"type": "integer", "minimum": 1, "description": "Also the ETag"}),
+        );
+        record.insert(
+            "created_at".into(),
+            json!({"type": "string", "format": "date-time"}),
+        );
+        record.insert(
+            "updated_at".into(),
+            json!({"type": "string", "format": "date-time"}),
+        );
+        record_required.extend(["version", "created_at", "updated_at"].map(|s| json!(s)));
+        for (k, v) in props {
+            let mut v = v;
+            if let Some(o) = v.as_object_mut() {
+                o.remove("readOnly");
+            }
+            record.insert(k, v);
+        }
+        record_required.extend(required.iter().map(|r| json!(r)));
+        for f in R::SERVER_FIELDS {
+            if !required.iter().any(|r| r == f) {
+                record_required.push(json!(f));
+            }
+        }
+        let mut record_schema = json!({
+            "type": "object",
+            "properties": record,
+            "required": record_required,
+            "additionalProperties": false,
+        });
+        if let Some(d) = data.get("description") {
+            record_schema["description"] = d.clone();
+        }
+        self.0.insert(format!("{name}Record"), record_schema);
+        self.0.insert(
+            format!("{name}Page"),
+            page_schema(&format!("#/components/schemas/{name}Record")),
+        );
+        name
+    }
 }
 
-pub fn error_response(description: &str) -> utoipa::openapi::Response {
+/// `{"items": [...], "next_cursor": "…" | null}`.
+pub fn page_schema(item_ref: &str) -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": item_ref}},
+            "next_cursor": {
+                "type": ["string", "null"],
+                "description": "Pass as ?cursor= for the next page; null on the last page",
+            },
+        },
+        "required": ["items", "next_cursor"],
+        "additionalProperties": false,
+    })
+}
+
+/// Gives every text of `schema` without a format, enum or pattern the pattern of its kind:
+/// multi-line for the top-level properties named in `multiline`, single-line otherwise.
+pub fn text_patterns(schema: &mut Value, multiline: &[&str]) {
+    if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+        for (name, prop) in props.iter_mut() {
+            let pattern = if multiline.contains(&name.as_str()) {
+                MULTILINE_PATTERN
+            } else {
+                SINGLE_LINE_PATTERN
+            };
+            add_pattern(prop, pattern);
+        }
+    }
+}
+
+fn is_text(schema: &Value) -> bool {
+    match &schema["type"] {
+        Value::String(t) => t == "string",
+        Value::Array(ts) => ts.iter().any(|t| t == "string"),
+        _ => false,
+    }
+}
+
+fn add_pattern(schema: &mut Value, pattern: &str) {
+    if is_text(schema)
+        && schema.get("format").is_none()
+        && schema.get("enum").is_none()
+        && schema.get("pattern").is_none()
+    {
+        schema["pattern"] = json!(pattern);
+    }
+    if let Some(items) = schema.get_mut("items") {
+        add_pattern(items, pattern);
+    }
+    if let Some(any) = schema.get_mut("oneOf").and_then(Value::as_array_mut) {
+        for s in any {
+            add_pattern(s, pattern);
+        }
+    }
+    if schema.get("properties").is_some() {
+        text_patterns(schema, &[]);
+    }
+}
+
+pub fn error(description: &str) -> utoipa::openapi::Response {
     ResponseBuilder::new()
         .description(description)
         .content(
@@ -34,34 +232,30 @@ pub fn error_response(description: &str) -> utoipa::openapi::Response {
         .build()
 }
 
-pub fn json_response(
-    description: &str,
-    schema: impl Into<RefOr<Schema>>,
-) -> utoipa::openapi::Response {
-    ResponseBuilder::new()
-        .description(description)
-        .content(
-            "application/json",
-            ContentBuilder::new().schema(Some(schema)).build(),
-        )
-        .build()
-}
-
-pub fn path_param(name: &str, description: &str) -> utoipa::openapi::path::Parameter {
+/// A path parameter: an id (ULID) unless the route says otherwise.
+pub fn path_param(name: &str) -> Parameter {
+    let description = if name == "id" {
+        "Id (ULID)".to_string()
+    } else {
+        format!("Id of the {} (ULID)", name.trim_end_matches("_id"))
+    };
     ParameterBuilder::new()
         .name(name)
         .parameter_in(ParameterIn::Path)
         .required(Required::True)
         .description(Some(description))
-        .schema(Some(String::schema()))
+        .schema(Some(
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::String)
+                .pattern(Some(ULID_PATTERN)),
+        ))
         .build()
 }
 
-fn query_param(
-    name: &str,
-    description: &str,
-    schema: RefOr<Schema>,
-) -> utoipa::openapi::path::Parameter {
+/// A query parameter with a schema given as JSON.
+pub fn query_param(name: &str, description: &str, schema: Value) -> Parameter {
+    let schema: utoipa::openapi::RefOr<utoipa::openapi::Schema> =
+        serde_json::from_value(schema).unwrap_or_else(|_| String::schema());
     ParameterBuilder::new()
         .name(name)
         .parameter_in(ParameterIn::Query)
@@ -71,35 +265,116 @@ fn query_param(
         .build()
 }
 
-pub fn header_param(name: &str, description: &str) -> utoipa::openapi::path::Parameter {
+/// A required query parameter with a schema given as JSON.
+pub fn required_query_param(name: &str, description: &str, schema: Value) -> Parameter {
+    let mut p = query_param(name, description, schema);
+    p.required = Required::True;
+    p
+}
+
+pub fn header_param(name: &str, description: &str, pattern: &str) -> Parameter {
     ParameterBuilder::new()
         .name(name)
         .parameter_in(ParameterIn::Header)
         .required(Required::False)
         .description(Some(description))
-        .schema(Some(String::schema()))
+        .schema(Some(
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::String)
+                .pattern(Some(pattern)),
+        ))
         .build()
 }
 
 /// `?limit=` and `?cursor=`.
-fn paging(op: OperationBuilder) -> OperationBuilder {
-    op.parameter(query_param(
-        "limit",
-        "Page size, 1 to 200 (default 50)",
-        ObjectBuilder::new()
-            .schema_type(Type::Integer)
-            .minimum(Some(1))
-            .maximum(Some(200))
-            .into(),
-    ))
-    .parameter(query_param(
-        "cursor",
-        "The next_cursor of the previous page",
-        String::schema(),
-    ))
+pub fn paging() -> [Parameter; 2] {
+    [
+        query_param(
+            "limit",
+            "Page size, 1 to 200 (default 50)",
+            json!({"type": "integer", "minimum": 1, "maximum": 200}),
+        ),
+        query_param(
+            "cursor",
+            "The next_cursor of the previous page (opaque)",
+            json!({"type": "string", "pattern": "^[A-Za-z0-9_-]{1,2048}$"}),
+        ),
+    ]
 }
 
-fn method_of(m: &str) -> HttpMethod {
+/// The query parameters of a resource's list filters.
+pub fn filter_params<R: Resource>() -> Vec<Parameter> {
+    R::FILTERS
+        .iter()
+        .map(|(param, filter)| match filter {
+            FilterKind::SortPrefix => query_param(
+                param,
+                "Prefix, ignoring case and accents",
+                json!({"type": "string", "minLength": 1, "maxLength": 200, "pattern": SINGLE_LINE_PATTERN}),
+            ),
+            FilterKind::Unique(f) => query_param(
+                param,
+                &format!("Exact {f}; punctuation is ignored"),
+                json!({"type": "string", "maxLength": 40, "pattern": SINGLE_LINE_PATTERN}),
+            ),
+            FilterKind::Custom { description, schema } => {
+                query_param(param, description, serde_json::from_str(schema).unwrap_or(json!({"type": "string"})))
+            }
+        })
+        .collect()
+}
+
+/// Assembles the document from operations and schemas.
+pub fn document(
+    ops: Vec<(&str, &str, utoipa::openapi::path::Operation)>,
+    schemas: Schemas,
+) -> Value {
+    let mut paths = utoipa::openapi::Paths::new();
+    for (method, path, op) in ops {
+        paths.add_path_operation(path, vec![method_of(method)], op);
+    }
+    let mut all = schemas;
+    all.add::<ErrorEnvelope>();
+    let doc = utoipa::openapi::OpenApiBuilder::new()
+        .info(
+            utoipa::openapi::InfoBuilder::new()
+                .title("Hospital API")
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some(
+                    "Hospital management backend. Every error uses the envelope \
+                     {\"error\": [{\"title\", \"message\", \"field\"}], \"request_id\"}.",
+                ))
+                .build(),
+        )
+        .paths(paths)
+        .components(Some(
+            utoipa::openapi::ComponentsBuilder::new()
+                .security_scheme(
+                    "bearer",
+                    utoipa::openapi::security::SecurityScheme::Http(
+                        utoipa::openapi::security::HttpBuilder::new()
+                            .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
+                            .bearer_format("JWT")
+                            .description(Some("A JWT whose `roles` claim lists the caller's roles"))
+                            .build(),
+                    ),
+                )
+                .build(),
+        ))
+        .build();
+    let mut doc = serde_json::to_value(doc).unwrap_or(Value::Null);
+    let mut schemas = Map::new();
+    for (name, mut schema) in all.0 {
+        // Texts of nested types (an emergency contact, a CRM) are single-line too.
+        add_pattern(&mut schema, SINGLE_LINE_PATTERN);
+        schemas.insert(name, schema);
+    }
+    doc["components"]["schemas"] = Value::Object(schemas);
+    doc
+}
+
+fn method_of(m: &str) -> utoipa::openapi::path::HttpMethod {
+    use utoipa::openapi::path::HttpMethod;
     match m {
         "POST" => HttpMethod::Post,
         "PATCH" => HttpMethod::Patch,
@@ -107,339 +382,4 @@ fn method_of(m: &str) -> HttpMethod {
         "PUT" => HttpMethod::Put,
         _ => HttpMethod::Get,
     }
-}
-
-impl Default for Doc {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Doc {
-    pub fn new() -> Self {
-        let mut schemas = Vec::new();
-        schemas.push((ErrorEnvelope::name().into_owned(), ErrorEnvelope::schema()));
-        ErrorEnvelope::schemas(&mut schemas);
-        Doc {
-            paths: Paths::new(),
-            schemas,
-        }
-    }
-
-    /// Adds one operation; the roles, the 401/403 responses and the security requirement come
-    /// from the RBAC table.
-    pub fn operation(&mut self, method: &str, path: &str, op: OperationBuilder) {
-        let rule = rbac::ROUTES
-            .iter()
-            .find(|r| r.method == method && r.path == path);
-        let mut op = op.response(
-            "500",
-            error_response("Unexpected error; quote the request id"),
-        );
-        if let Some(rule) = rule.filter(|r| !r.roles.is_empty()) {
-            let roles: Vec<&str> = rule.roles.iter().map(|r| r.as_str()).collect();
-            op = op
-                .security(SecurityRequirement::new("bearer", Vec::<String>::new()))
-                .response("401", error_response("Missing or invalid bearer token"))
-                .response("403", error_response("The caller's role may not do this"))
-                .extensions(Some(
-                    utoipa::openapi::extensions::ExtensionsBuilder::new()
-                        .add("x-roles", roles.clone())
-                        .build(),
-                ));
-            let description = format!("Roles: {}.", roles.join(", "));
-            op = op.description(Some(description));
-        }
-        self.paths
-            .add_path_operation(path, vec![method_of(method)], op.build());
-    }
-
-    fn add_schema<T: ToSchema>(&mut self) {
-        self.schemas.push((T::name().into_owned(), T::schema()));
-        T::schemas(&mut self.schemas);
-    }
-
-    /// The five operations of a resource. `collection` is the list/create path and `item`
-    /// the path of one resource; `params` names their path parameters in order.
-    pub fn resource<R: Resource + ToSchema>(&mut self, tag: &str, collection: &str, item: &str) {
-        self.resource_ops::<R>(tag, collection, item, true);
-    }
-
-    /// List and get only (a sub-resource created by its own operation and never changed).
-    pub fn sub_resource_reads<R: Resource + ToSchema>(
-        &mut self,
-        tag: &str,
-        collection: &str,
-        item: &str,
-    ) {
-        self.resource_ops::<R>(tag, collection, item, false);
-    }
-
-    fn resource_ops<R: Resource + ToSchema>(
-        &mut self,
-        tag: &str,
-        collection: &str,
-        item: &str,
-        writable: bool,
-    ) {
-        self.add_schema::<R>();
-        let name = R::name();
-        let input: RefOr<Schema> = Ref::from_schema_name(name.clone()).into();
-        let mut meta = ObjectBuilder::new()
-            .property(
-                "id",
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .description(Some("ULID")),
-            )
-            .required("id");
-        if let Some(parent) = R::PARENT {
-            meta = meta
-                .property(format!("{parent}_id"), String::schema())
-                .required(format!("{parent}_id"));
-        }
-        let datetime = || {
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
-        };
-        meta = meta
-            .property(
-                "version",
-                ObjectBuilder::new()
-                    .schema_type(Type::Integer)
-                    .description(Some("Also the ETag")),
-            )
-            .required("version")
-            .property("created_at", datetime())
-            .required("created_at")
-            .property("updated_at", datetime())
-            .required("updated_at");
-        let record_name = format!("{name}Record");
-        self.schemas.push((
-            record_name.clone(),
-            Schema::AllOf(AllOfBuilder::new().item(meta).item(input.clone()).build()).into(),
-        ));
-        let record: RefOr<Schema> = Ref::from_schema_name(record_name.clone()).into();
-        let page_name = format!("{name}Page");
-        self.schemas.push((
-            page_name.clone(),
-            ObjectBuilder::new()
-                .property("items", ArrayBuilder::new().items(record.clone()))
-                .required("items")
-                .property(
-                    "next_cursor",
-                    ObjectBuilder::new()
-                        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
-                            Type::String,
-                            Type::Null,
-                        ]))
-                        .description(Some(
-                            "Pass as ?cursor= for the next page; null on the last page",
-                        )),
-                )
-                .required("next_cursor")
-                .into(),
-        ));
-        let page: RefOr<Schema> = Ref::from_schema_name(page_name).into();
-        let kind = R::KIND;
-        let parent_param = R::PARENT.map(|p| format!("{p}_id"));
-        let with_parent = |op: OperationBuilder| match &parent_param {
-            Some(p) => op.parameter(path_param(p, "Id of the parent resource")),
-            None => op,
-        };
-        let base = |summary: String, id: &str| {
-            with_parent(
-                OperationBuilder::new()
-                    .tag(tag)
-                    .summary(Some(summary))
-                    .operation_id(Some(id.to_string())),
-            )
-        };
-        let with_id = |op: OperationBuilder| op.parameter(path_param("id", "Id (ULID)"));
-        let body = |content_types: &[&str]| {
-            let mut b = RequestBodyBuilder::new().required(Some(Required::True));
-            for ct in content_types {
-                b = b.content(
-                    *ct,
-                    ContentBuilder::new().schema(Some(input.clone())).build(),
-                );
-            }
-            b.build()
-        };
-        let invalid =
-            error_response("Malformed request (bad JSON, bad parameter, tampered cursor)");
-        let unprocessable = error_response("Validation failed; each error names its field");
-
-        if writable {
-            self.operation(
-            "POST",
-            collection,
-            base(format!("Create a {kind}"), &format!("create_{kind}"))
-                .request_body(Some(body(&["application/json"])))
-                .parameter(header_param(
-                    "Idempotency-Key",
-                    "Replays the first response for a repeated key; a different body with the same key is a 422",
-                ))
-                .response(
-                    "201",
-                    ResponseBuilder::new()
-                        .description("Created; Location and ETag headers are set")
-                        .content("application/json", ContentBuilder::new().schema(Some(record.clone())).build())
-                        .build(),
-                )
-                .response("400", invalid.clone())
-                .response("404", error_response("Parent not found"))
-                .response("409", error_response("Unique field taken"))
-                .response("413", error_response("Body too large"))
-                .response("415", error_response("Content-Type is not application/json"))
-                .response("422", unprocessable.clone()),
-        );
-        }
-        let mut list = paging(base(
-            format!("List {kind} records"),
-            &format!("list_{kind}"),
-        ));
-        for (param, filter) in R::FILTERS {
-            let text = match filter {
-                FilterKind::SortPrefix => "Prefix, ignoring case and accents".to_string(),
-                FilterKind::Unique(f) => format!("Exact {f}"),
-                FilterKind::Custom(description) => description.to_string(),
-            };
-            list = list.parameter(query_param(param, &text, String::schema()));
-        }
-        self.operation(
-            "GET",
-            collection,
-            list.response("200", json_response("A page", page))
-                .response("400", invalid.clone())
-                .response("404", error_response("Parent not found")),
-        );
-        self.operation(
-            "GET",
-            item,
-            with_id(base(format!("Get a {kind}"), &format!("get_{kind}")))
-                .response(
-                    "200",
-                    json_response("Found; ETag header set", record.clone()),
-                )
-                .response("404", error_response("Not found")),
-        );
-        if !writable {
-            return;
-        }
-        self.operation(
-            "PATCH",
-            item,
-            with_id(base(
-                format!("Update a {kind} (JSON Merge Patch)"),
-                &format!("update_{kind}"),
-            ))
-            .parameter(header_param(
-                "If-Match",
-                "ETag of the version being changed",
-            ))
-            .request_body(Some(body(&[
-                "application/merge-patch+json",
-                "application/json",
-            ])))
-            .response("200", json_response("Updated; new ETag", record))
-            .response("400", invalid)
-            .response("404", error_response("Not found"))
-            .response("409", error_response("Unique field taken"))
-            .response("412", error_response("If-Match names an older version"))
-            .response("415", error_response("Unsupported Content-Type"))
-            .response("422", unprocessable),
-        );
-        self.operation(
-            "DELETE",
-            item,
-            with_id(base(format!("Delete a {kind}"), &format!("delete_{kind}")))
-                .parameter(header_param(
-                    "If-Match",
-                    "ETag of the version being deleted",
-                ))
-                .response("204", ResponseBuilder::new().description("Deleted").build())
-                .response("404", error_response("Not found"))
-                .response("409", error_response("Still referenced"))
-                .response("412", error_response("If-Match names an older version")),
-        );
-    }
-
-    /// A GET of records of `R` related to the resource in the path (`/v1/specialties/{id}/doctors`).
-    pub fn related<R: Resource + ToSchema>(
-        &mut self,
-        tag: &str,
-        path: &str,
-        summary: &str,
-        id: &str,
-        paged: bool,
-    ) {
-        let page: RefOr<Schema> = Ref::from_schema_name(format!("{}Page", R::name())).into();
-        let mut op = OperationBuilder::new()
-            .tag(tag)
-            .summary(Some(summary))
-            .operation_id(Some(id.to_string()))
-            .parameter(path_param("id", "Id (ULID)"));
-        if paged {
-            op = paging(op);
-        }
-        self.operation(
-            "GET",
-            path,
-            op.response("200", json_response("A page", page))
-                .response("400", error_response("Bad parameter or cursor"))
-                .response("404", error_response("Not found")),
-        );
-    }
-
-    /// Registers a schema used by a hand-described operation.
-    pub fn schema<T: ToSchema>(&mut self) {
-        self.add_schema::<T>();
-    }
-
-    pub fn build(self) -> OpenApi {
-        let components = ComponentsBuilder::new()
-            .schemas_from_iter(self.schemas)
-            .security_scheme(
-                "bearer",
-                SecurityScheme::Http(
-                    HttpBuilder::new()
-                        .scheme(HttpAuthScheme::Bearer)
-                        .bearer_format("JWT")
-                        .description(Some("A JWT whose `roles` claim lists the caller's roles"))
-                        .build(),
-                ),
-            )
-            .build();
-        OpenApiBuilder::new()
-            .info(
-                InfoBuilder::new()
-                    .title("Hospital API")
-                    .version(env!("CARGO_PKG_VERSION"))
-                    .description(Some(
-                        "Hospital management backend. Every error uses the envelope \
-                         {\"error\": [{\"title\", \"message\", \"field\"}], \"request_id\"}.",
-                    ))
-                    .build(),
-            )
-            .paths(self.paths)
-            .components(Some(components))
-            .build()
-    }
-}
-
-/// The whole document: every router describes itself here.
-pub fn document() -> OpenApi {
-    let mut doc = Doc::new();
-    crate::meta::describe(&mut doc);
-    crate::patients::describe(&mut doc);
-    crate::specialties::describe(&mut doc);
-    crate::doctors::describe(&mut doc);
-    crate::staff::describe(&mut doc);
-    crate::insurers::describe(&mut doc);
-    crate::sectors::describe(&mut doc);
-    crate::beds::describe(&mut doc);
-    crate::medications::describe(&mut doc);
-    doc.build()
 }

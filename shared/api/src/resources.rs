@@ -1,19 +1,25 @@
 //! Generic HTTP handlers for any [`Resource`], written once: POST → 201 + Location + ETag,
 //! GET → 200 + ETag, list → `{"items", "next_cursor"}`, PATCH → JSON Merge Patch with optional
-//! `If-Match`, DELETE → 204. A router registers them per resource (see `patients.rs`).
+//! `If-Match`, DELETE → 204; and [`crud`], which declares them as routes (see `patients.rs`).
 
 use crate::AppState;
+use crate::auth::Role;
 use crate::body::{JsonBody, MergePatch};
 use crate::error::{ApiError, ApiResult};
+use crate::openapi::{self, Schemas};
+use crate::routes::Route;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequestParts, OriginalUri, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Json, Router, routing};
+use axum::{Json, routing};
 use hospital_core::resource::{Record, Repository, Resource};
 use serde_json::{Value, json};
 use std::collections::HashMap;
+use utoipa::openapi::link::LinkBuilder;
+use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+use utoipa::{PartialSchema, ToSchema};
 
 /// Path parameters in order: the parent's id for a sub-resource, then the resource's own id.
 pub struct Ids(Vec<String>);
@@ -225,7 +231,15 @@ pub async fn referrers<T: Resource, F: Resource>(
 pub async fn referenced<F: Resource, T: Resource>(
     State(state): State<AppState>,
     ids: Ids,
+    params: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> ApiResult<Response> {
+    let Query(params) = params.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    if let Some(name) = params.keys().next() {
+        return Err(ApiError::bad_request(format!(
+            "unknown query parameter {name:?}: this list has no parameters"
+        ))
+        .with_field(name.clone()));
+    }
     let id = ids.first().map(String::as_str).unwrap_or_default();
     let from = Repository::<F>::new(state.deps.clone())
         .get(None, id)
@@ -255,19 +269,231 @@ async fn fetch_all<R: Resource>(repo: &Repository<R>, ids: &[String]) -> ApiResu
     Ok(items)
 }
 
-/// Registers the five routes of a resource: list and create on `collection`, get, patch and
-/// delete on `item`.
-pub fn crud<R: Resource>(
-    router: Router<AppState>,
-    collection: &str,
-    item: &str,
-) -> Router<AppState> {
-    router
-        .route(collection, routing::get(list::<R>).post(create::<R>))
-        .route(
-            item,
-            routing::get(get::<R>)
-                .patch(update::<R>)
-                .delete(delete::<R>),
+/// Who may do what to a resource: the roles of each of its five routes.
+pub struct Crud {
+    /// The OpenAPI tag (the function's name).
+    pub tag: &'static str,
+    /// The list/create path, and the path of one resource.
+    pub collection: &'static str,
+    pub item: &'static str,
+    pub create: &'static [Role],
+    pub read: &'static [Role],
+    pub update: &'static [Role],
+    pub delete: &'static [Role],
+}
+
+/// The routes of a resource: list and create on the collection; get, patch and (unless the
+/// resource is a record that is never deleted) delete on the item. `example` is a valid
+/// create body.
+pub fn crud<R: Resource + ToSchema>(c: Crud, example: Value) -> Vec<Route> {
+    let mut schemas = Schemas::default();
+    let name = schemas.resource::<R>();
+    let kind = R::KIND;
+    let human = kind.replace('_', " ");
+    let record = format!("{name}Record");
+    let mut routes = reads::<R>(c.tag, c.collection, c.item, c.read, &schemas);
+    let id_param = |op: &str| {
+        let mut link = LinkBuilder::new().operation_id(format!("{op}_{kind}"));
+        if let Some(parent) = R::PARENT {
+            let p = format!("{parent}_id");
+            link = link.parameter(p.clone(), format!("$request.path.{p}"));
+        }
+        link.parameter("id", "$response.body#/id").build()
+    };
+    let created = ResponseBuilder::new()
+        .description("Created; Location and ETag headers are set")
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name(record.clone())))
+                .build(),
         )
+        .header("Location", header("Where the new resource is"))
+        .header("ETag", header("Its version"))
+        .link(format!("Get{name}"), id_param("get"))
+        .link(format!("Update{name}"), id_param("update"));
+    let created = if R::DELETABLE {
+        created.link(format!("Delete{name}"), id_param("delete"))
+    } else {
+        created
+    };
+    routes.push(
+        Route::at("POST", c.collection, c.create, routing::post(create::<R>))
+            .summary(
+                c.tag,
+                &format!("create_{kind}"),
+                &format!("Create a {human}"),
+            )
+            .body(&name, &["application/json"])
+            .param(idempotency_key())
+            .response(201, created.build())
+            .error(
+                404,
+                if R::PARENT.is_some() {
+                    "Parent not found"
+                } else {
+                    "Not found"
+                },
+            )
+            .error(409, "A unique field is taken, or a key is being replayed")
+            .error(422, "Validation failed; each error names its field")
+            .example(example)
+            .build(),
+    );
+    routes.push(
+        Route::at("PATCH", c.item, c.update, routing::patch(update::<R>))
+            .summary(
+                c.tag,
+                &format!("update_{kind}"),
+                &format!("Update a {human} (JSON Merge Patch)"),
+            )
+            .description(
+                "A patch that changes nothing answers the record as it is (same version and ETag).",
+            )
+            .param(if_match_param())
+            .body(
+                &format!("{name}Patch"),
+                &["application/merge-patch+json", "application/json"],
+            )
+            .ok(200, "Updated; ETag header set", Some(&record))
+            .error(404, "Not found")
+            .error(
+                409,
+                "A unique field is taken, or the change is refused in this state",
+            )
+            .error(412, "If-Match names an older version")
+            .error(422, "Validation failed; each error names its field")
+            .example(json!({}))
+            .build(),
+    );
+    if R::DELETABLE {
+        routes.push(
+            Route::at("DELETE", c.item, c.delete, routing::delete(delete::<R>))
+                .summary(
+                    c.tag,
+                    &format!("delete_{kind}"),
+                    &format!("Delete a {human}"),
+                )
+                .param(if_match_param())
+                .ok(204, "Deleted", None)
+                .error(400, "Malformed If-Match")
+                .error(404, "Not found")
+                .error(409, "Still referred to, or holds records that are kept")
+                .error(412, "If-Match names an older version")
+                .build(),
+        );
+    }
+    routes.iter_mut().for_each(|r| r.schemas.extend(&schemas));
+    routes
+}
+
+/// List and get only (a sub-resource created by its own operation and never changed).
+pub fn reads<R: Resource + ToSchema>(
+    tag: &str,
+    collection: &'static str,
+    item: &'static str,
+    roles: &'static [Role],
+    schemas: &Schemas,
+) -> Vec<Route> {
+    let mut own = schemas.clone();
+    let name = if own.get(&format!("{}Record", R::name())).is_some() {
+        R::name().into_owned()
+    } else {
+        own.resource::<R>()
+    };
+    let kind = R::KIND;
+    let human = kind.replace('_', " ");
+    let mut list = Route::at("GET", collection, roles, routing::get(list::<R>)).summary(
+        tag,
+        &format!("list_{kind}"),
+        &format!("List {human} records"),
+    );
+    for p in openapi::paging() {
+        list = list.param(p);
+    }
+    for p in openapi::filter_params::<R>() {
+        list = list.param(p);
+    }
+    let mut routes = vec![
+        list.ok(200, "A page", Some(&format!("{name}Page")))
+            .error(400, "Bad parameter, an unknown one, filters that don't go together, or a tampered cursor")
+            .error(404, "Parent not found")
+            .build(),
+        Route::at("GET", item, roles, routing::get(get::<R>))
+            .summary(tag, &format!("get_{kind}"), &format!("Get a {human}"))
+            .ok(200, "Found; ETag header set", Some(&format!("{name}Record")))
+            .error(404, "Not found")
+            .build(),
+    ];
+    routes.iter_mut().for_each(|r| r.schemas = own.clone());
+    routes
+}
+
+fn header(description: &str) -> utoipa::openapi::header::Header {
+    utoipa::openapi::header::HeaderBuilder::new()
+        .schema(String::schema())
+        .description(Some(description))
+        .build()
+}
+
+pub fn idempotency_key() -> utoipa::openapi::path::Parameter {
+    openapi::header_param(
+        "Idempotency-Key",
+        "Replays the first response for a repeated key (24 hours); another body with the same key is a 422",
+        openapi::IDEMPOTENCY_KEY_PATTERN,
+    )
+}
+
+pub fn if_match_param() -> utoipa::openapi::path::Parameter {
+    openapi::header_param(
+        "If-Match",
+        "ETag of the version being changed; 412 if it is no longer current",
+        openapi::IF_MATCH_PATTERN,
+    )
+}
+
+/// A GET of the resources of kind `F` that refer to the `T` in the path
+/// (`/v1/specialties/{id}/doctors`), paged.
+pub fn referrers_route<T: Resource, F: Resource + ToSchema>(
+    tag: &str,
+    path: &'static str,
+    roles: &'static [Role],
+    summary: &str,
+    id: &str,
+) -> Route {
+    let mut schemas = Schemas::default();
+    let name = schemas.resource::<F>();
+    let mut r =
+        Route::at("GET", path, roles, routing::get(referrers::<T, F>)).summary(tag, id, summary);
+    for p in openapi::paging() {
+        r = r.param(p);
+    }
+    let mut route = r
+        .ok(200, "A page", Some(&format!("{name}Page")))
+        .error(400, "Bad parameter or cursor")
+        .error(404, "Not found")
+        .build();
+    route.schemas = schemas;
+    route
+}
+
+/// A GET of the resources of kind `T` that the `F` in the path refers to
+/// (`/v1/doctors/{id}/specialties`), all at once.
+pub fn referenced_route<F: Resource, T: Resource + ToSchema>(
+    tag: &str,
+    path: &'static str,
+    roles: &'static [Role],
+    summary: &str,
+    id: &str,
+) -> Route {
+    let mut schemas = Schemas::default();
+    let name = schemas.resource::<T>();
+    let mut route = Route::at("GET", path, roles, routing::get(referenced::<F, T>))
+        .summary(tag, id, summary)
+        .ok(200, "Every one, in one page", Some(&format!("{name}Page")))
+        .error(400, "Unknown query parameter")
+        .error(404, "Not found")
+        .build();
+    route.schemas = schemas;
+    route
 }

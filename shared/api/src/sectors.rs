@@ -1,18 +1,30 @@
-//! Hospital sectors (RF10).
+//! The sectors function: hospital sectors (RF10).
 
-use crate::AppState;
-use crate::openapi::Doc;
-use crate::resources::crud;
-use axum::Router;
+use crate::rbac::{ADMINISTRATION, EVERYONE};
+use crate::registry::{Function, TableAccess};
+use crate::resources::{Crud, crud};
+use crate::routes::Route;
 use hospital_core::sectors::Sector;
+use serde_json::json;
 
-pub const COLLECTION: &str = "/v1/sectors";
-pub const ITEM: &str = "/v1/sectors/{id}";
+pub const FUNCTION: Function = Function {
+    name: "sectors",
+    description: "Hospital sectors (RF10)",
+    table: TableAccess::ReadWrite,
+    routes,
+};
 
-pub fn router() -> Router<AppState> {
-    crud::<Sector>(Router::new(), COLLECTION, ITEM)
-}
-
-pub fn describe(doc: &mut Doc) {
-    doc.resource::<Sector>("sectors", COLLECTION, ITEM);
+fn routes() -> Vec<Route> {
+    crud::<Sector>(
+        Crud {
+            tag: "sectors",
+            collection: "/v1/sectors",
+            item: "/v1/sectors/{id}",
+            create: ADMINISTRATION,
+            read: EVERYONE,
+            update: ADMINISTRATION,
+            delete: ADMINISTRATION,
+        },
+        json!({"name": "UTI Adulto", "floor": 3, "kind": "icu", "alert_email": "uti.adulto@example.com"}),
+    )
 }

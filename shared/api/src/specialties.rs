@@ -1,30 +1,39 @@
-//! Medical specialties (RF03).
+//! The specialties function: medical specialties (RF03) and the doctors who hold each.
 
-use crate::AppState;
-use crate::openapi::Doc;
-use crate::resources::{self, crud};
-use axum::Router;
-use axum::routing::get;
+use crate::rbac::{ADMINISTRATION, EVERYONE};
+use crate::registry::{Function, TableAccess};
+use crate::resources::{Crud, crud, referrers_route};
+use crate::routes::Route;
 use hospital_core::doctors::Doctor;
 use hospital_core::specialties::Specialty;
+use serde_json::json;
 
-pub const COLLECTION: &str = "/v1/specialties";
-pub const ITEM: &str = "/v1/specialties/{id}";
+pub const FUNCTION: Function = Function {
+    name: "specialties",
+    description: "Medical specialties (RF03) and their doctors",
+    table: TableAccess::ReadWrite,
+    routes,
+};
 
-pub const DOCTORS: &str = "/v1/specialties/{id}/doctors";
-
-pub fn router() -> Router<AppState> {
-    crud::<Specialty>(Router::new(), COLLECTION, ITEM)
-        .route(DOCTORS, get(resources::referrers::<Specialty, Doctor>))
-}
-
-pub fn describe(doc: &mut Doc) {
-    doc.resource::<Specialty>("specialties", COLLECTION, ITEM);
-    doc.related::<Doctor>(
+fn routes() -> Vec<Route> {
+    let mut routes = crud::<Specialty>(
+        Crud {
+            tag: "specialties",
+            collection: "/v1/specialties",
+            item: "/v1/specialties/{id}",
+            create: ADMINISTRATION,
+            read: EVERYONE,
+            update: ADMINISTRATION,
+            delete: ADMINISTRATION,
+        },
+        json!({"name": "Cardiologia", "description": "Diagnóstico e tratamento das doenças do coração"}),
+    );
+    routes.push(referrers_route::<Specialty, Doctor>(
         "specialties",
-        DOCTORS,
+        "/v1/specialties/{id}/doctors",
+        EVERYONE,
         "The doctors of a specialty",
         "list_specialty_doctors",
-        true,
-    );
+    ));
+    routes
 }

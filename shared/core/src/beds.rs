@@ -2,7 +2,7 @@
 //! kept as tallies in the same transaction as every bed write (no Scan).
 
 use crate::error::{DomainError, DomainResult, FieldError};
-use crate::resource::{Filter, FilterKind, Reference, Resource, Tally, Unique};
+use crate::resource::{Filter, FilterKind, Reference, Resource, Tally, ULID_SCHEMA, Unique};
 use crate::store::{Key, SkRange};
 use crate::validate;
 use serde::{Deserialize, Serialize};
@@ -75,11 +75,17 @@ impl Resource for Bed {
     const FILTERS: &'static [(&'static str, FilterKind)] = &[
         (
             "sector_id",
-            FilterKind::Custom("The sector's beds, ordered by status and code"),
+            FilterKind::Custom {
+                description: "The sector's beds, ordered by status and code",
+                schema: ULID_SCHEMA,
+            },
         ),
         (
             "status",
-            FilterKind::Custom("With sector_id: only beds in this status"),
+            FilterKind::Custom {
+                description: "With sector_id: only beds in this status",
+                schema: r#"{"type": "string", "enum": ["available", "occupied", "cleaning", "maintenance", "blocked"]}"#,
+            },
         ),
     ];
 
@@ -96,6 +102,10 @@ impl Resource for Bed {
             (None, Some(_)) => Err(DomainError::bad_request(
                 "status",
                 "filter by status together with sector_id (the bed board counts all sectors)",
+            )),
+            (Some(sector), _) if !crate::ids::is_id(sector) => Err(DomainError::bad_request(
+                "sector_id",
+                "must be a sector id (ULID)",
             )),
             (Some(sector), status) => Ok(Filter::Index2 {
                 pk: format!("bed#sector#{sector}"),

@@ -54,7 +54,10 @@ impl Resource for Medication {
         ("name", FilterKind::SortPrefix),
         (
             "below_minimum",
-            FilterKind::Custom("`true`: only medications whose stock is below their minimum"),
+            FilterKind::Custom {
+                description: "true: only medications whose stock is below their minimum; false: all",
+                schema: r#"{"type": "boolean"}"#,
+            },
         ),
     ];
     const SERVER_FIELDS: &'static [&'static str] = &["stock_quantity"];
@@ -66,9 +69,10 @@ impl Resource for Medication {
                 pk: BELOW_MINIMUM.into(),
                 sk: SkRange::All,
             }),
+            [("below_minimum", "false")] => Ok(Filter::All),
             [("below_minimum", _)] => Err(DomainError::bad_request(
                 "below_minimum",
-                "only below_minimum=true is supported",
+                "below_minimum is true or false",
             )),
             _ => crate::resource::default_filter::<Self>(params),
         }

@@ -76,7 +76,7 @@ async fn logs_carry_request_ids_but_no_personal_data() {
     let token = jwt
         .issue("user-7", &[Role::Admin], crate::common::now(), 600)
         .unwrap();
-    let app = hospital_api::app(hospital_api::FUNCTIONS, deps(), Arc::new(jwt));
+    let app = hospital_api::app(&hospital_api::registry::names(), deps(), Arc::new(jwt));
     let patient = crate::common::patient("Beatriz Nascimento", 77);
     let mut bad = patient.clone();
     bad["email"] = "beatriz-secret@example.com-not-valid".into();

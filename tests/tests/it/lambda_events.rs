@@ -3,7 +3,7 @@
 
 use axum::body::to_bytes;
 use hospital_adapters::embedded::EmbeddedStore;
-use hospital_api::rbac::ROUTES;
+use hospital_api::rbac::routes;
 use hospital_core::time::Calendar;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -44,7 +44,7 @@ fn events_of(function: &str) -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn every_sample_event_is_served_by_its_function() {
-    for function in hospital_api::FUNCTIONS {
+    for function in hospital_api::registry::names() {
         let events = events_of(function);
         assert!(
             !events.is_empty(),
@@ -55,9 +55,9 @@ async fn every_sample_event_is_served_by_its_function() {
             let raw: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
             let route_key = raw["routeKey"].as_str().unwrap_or_default().to_string();
             assert!(
-                ROUTES
+                routes()
                     .iter()
-                    .any(|r| r.function == *function
+                    .any(|r| r.function == function
                         && format!("{} {}", r.method, r.path) == route_key),
                 "{name}: routeKey {route_key:?} is not a route of {function}"
             );

@@ -5,7 +5,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use hospital_adapters::embedded::EmbeddedStore;
 use hospital_api::auth::{LocalJwt, Role};
-use hospital_api::rbac::ROUTES;
+use hospital_api::rbac::routes;
 use hospital_core::resource::Deps;
 use hospital_core::time::Calendar;
 use std::sync::Arc;
@@ -19,7 +19,7 @@ fn app(jwt: LocalJwt) -> axum::Router {
         calendar: Calendar::system(),
         cursors: hospital_core::cursor::Cursors::new(b"test"),
     };
-    hospital_api::app(hospital_api::FUNCTIONS, deps, Arc::new(jwt))
+    hospital_api::app(&hospital_api::registry::names(), deps, Arc::new(jwt))
 }
 
 fn concrete(path: &str) -> String {
@@ -58,7 +58,7 @@ async fn every_route_enforces_its_roles() {
         jwt.issue("rbac", &[role], crate::common::now(), 600)
             .unwrap()
     };
-    for rule in ROUTES {
+    for rule in routes() {
         let path = concrete(rule.path);
         let anonymous = status(&app, rule.method, &path, None).await;
         if rule.roles.is_empty() {

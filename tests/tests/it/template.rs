@@ -3,7 +3,7 @@
 //! its template function and sample events.
 
 use super::lambda_events::root;
-use hospital_api::rbac::ROUTES;
+
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -32,7 +32,7 @@ fn template_routes_match_the_rbac_table() {
             )
         })
         .collect();
-    let in_code: BTreeSet<(String, String, String, bool)> = ROUTES
+    let in_code: BTreeSet<(String, String, String, bool)> = hospital_api::rbac::routes()
         .iter()
         .map(|r| {
             (
@@ -67,7 +67,7 @@ fn every_function_binary_is_deployed_and_has_samples() {
             "events/{name}/ missing"
         );
         assert!(
-            hospital_api::FUNCTIONS.contains(&name.as_str()),
+            hospital_api::registry::names().contains(&name.as_str()),
             "{name} is not in hospital_api::FUNCTIONS"
         );
     }

@@ -13,9 +13,12 @@ pub enum FilterKind {
     /// Exact match on the unique document number of this name (CPF, ANS registration); its
     /// punctuation is ignored as the resources ignore it (`?cpf=529.982.247-25`).
     Unique(&'static str),
-    /// Handled by the resource's own [`Resource::filter`] (an index-2 query); the text
-    /// describes it in the API document.
-    Custom(&'static str),
+    /// Handled by the resource's own [`Resource::filter`] (an index-2 query): its description
+    /// and the JSON Schema of its value, for the API document.
+    Custom {
+        description: &'static str,
+        schema: &'static str,
+    },
 }
 
 /// How a list is narrowed.

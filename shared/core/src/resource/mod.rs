@@ -63,6 +63,10 @@ pub struct Tally {
     pub labels: crate::store::Item,
 }
 
+/// The JSON Schema of an id (a ULID) in a query parameter.
+pub const ULID_SCHEMA: &str =
+    r#"{"type": "string", "pattern": "^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"}"#;
+
 /// Paging limits of the HTTP conventions (`docs/http.md`).
 pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 200;

@@ -1,0 +1,204 @@
+//! A route as data: method, path, the roles allowed, its handler and its OpenAPI operation,
+//! declared once. The router, the RBAC table, the OpenAPI document, the SAM template and the
+//! sample events are all read off these (see [`crate::registry`]).
+
+use crate::AppState;
+use crate::auth::Role;
+use crate::openapi::{self, Schemas};
+use axum::routing::MethodRouter;
+use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa::openapi::path::{Operation, OperationBuilder, Parameter};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Required, ResponseBuilder, Schema};
+
+pub struct Route {
+    pub method: &'static str,
+    /// The route template as registered in axum (`/v1/patients/{id}`).
+    pub path: &'static str,
+    /// Roles allowed; empty means public (no token needed).
+    pub roles: &'static [Role],
+    pub handler: MethodRouter<AppState>,
+    pub op: Operation,
+    /// Schemas the operation refers to.
+    pub schemas: Schemas,
+    /// A request body the route accepts, for the sample events.
+    pub example: Option<Value>,
+}
+
+/// Builds a [`Route`]: the operation's summary, parameters, body and responses.
+pub struct RouteBuilder {
+    method: &'static str,
+    path: &'static str,
+    roles: &'static [Role],
+    handler: MethodRouter<AppState>,
+    op: OperationBuilder,
+    schemas: Schemas,
+    example: Option<Value>,
+    description: Option<String>,
+}
+
+impl Route {
+    /// Starts declaring the route `method path`, open to `roles`, served by `handler`.
+    pub fn at(
+        method: &'static str,
+        path: &'static str,
+        roles: &'static [Role],
+        handler: MethodRouter<AppState>,
+    ) -> RouteBuilder {
+        let mut op = OperationBuilder::new();
+        for name in path_params(path) {
+            op = op.parameter(openapi::path_param(name));
+        }
+        RouteBuilder {
+            method,
+            path,
+            roles,
+            handler,
+            op,
+            schemas: Schemas::default(),
+            example: None,
+            description: None,
+        }
+    }
+}
+
+/// The `{name}` segments of a route template, in order.
+pub fn path_params(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/')
+        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+}
+
+impl RouteBuilder {
+    pub fn summary(mut self, tag: &str, id: &str, summary: &str) -> Self {
+        self.op = self
+            .op
+            .tag(tag)
+            .operation_id(Some(id.to_string()))
+            .summary(Some(summary.to_string()));
+        self
+    }
+
+    pub fn description(mut self, text: &str) -> Self {
+        self.description = Some(text.to_string());
+        self
+    }
+
+    pub fn param(mut self, p: Parameter) -> Self {
+        self.op = self.op.parameter(p);
+        self
+    }
+
+    /// Registers `T` (and the schemas it refers to) with the document.
+    pub fn schema<T: ToSchema>(mut self) -> Self {
+        self.schemas.add::<T>();
+        self
+    }
+
+    /// Registers a schema built by hand.
+    pub fn raw_schema(mut self, name: impl Into<String>, schema: Value) -> Self {
+        self.schemas.insert(name.into(), schema);
+        self
+    }
+
+    /// A JSON request body of the named schema; `media` are its accepted content types.
+    pub fn body(mut self, schema: &str, media: &[&str]) -> Self {
+        let mut b = RequestBodyBuilder::new().required(Some(Required::True));
+        for m in media {
+            b = b.content(
+                *m,
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name(schema)))
+                    .build(),
+            );
+        }
+        self.op = self
+            .op
+            .request_body(Some(b.build()))
+            .response("400", openapi::error("Malformed JSON (or a repeated key)"))
+            .response("413", openapi::error("Body larger than 64 KiB"))
+            .response(
+                "415",
+                openapi::error(&format!("Content-Type is not {}", media.join(" or "))),
+            );
+        self
+    }
+
+    pub fn example(mut self, body: Value) -> Self {
+        self.example = Some(body);
+        self
+    }
+
+    /// A success response with a JSON body of the named schema (none for `None`).
+    pub fn ok(mut self, status: u16, description: &str, schema: Option<&str>) -> Self {
+        let mut r = ResponseBuilder::new().description(description);
+        if let Some(s) = schema {
+            let schema: RefOr<Schema> = Ref::from_schema_name(s).into();
+            r = r.content(
+                "application/json",
+                ContentBuilder::new().schema(Some(schema)).build(),
+            );
+        }
+        self.op = self.op.response(status.to_string(), r.build());
+        self
+    }
+
+    /// A response built by hand (one with headers or links).
+    pub fn response(mut self, status: u16, response: utoipa::openapi::Response) -> Self {
+        self.op = self.op.response(status.to_string(), response);
+        self
+    }
+
+    /// An error response in the envelope.
+    pub fn error(mut self, status: u16, description: &str) -> Self {
+        self.op = self
+            .op
+            .response(status.to_string(), openapi::error(description));
+        self
+    }
+
+    /// Applies a function to the operation builder (for what the helpers above lack).
+    pub fn with_op(mut self, f: impl FnOnce(OperationBuilder) -> OperationBuilder) -> Self {
+        self.op = f(self.op);
+        self
+    }
+
+    pub fn build(self) -> Route {
+        let mut op = self.op.response(
+            "500",
+            openapi::error("Unexpected error; quote the request id"),
+        );
+        let mut description = self.description.unwrap_or_default();
+        if !self.roles.is_empty() {
+            let roles: Vec<&str> = self.roles.iter().map(|r| r.as_str()).collect();
+            if !description.is_empty() {
+                description.push_str("\n\n");
+            }
+            description.push_str(&format!("Roles: {}.", roles.join(", ")));
+            op = op
+                .security(utoipa::openapi::security::SecurityRequirement::new(
+                    "bearer",
+                    Vec::<String>::new(),
+                ))
+                .response("401", openapi::error("Missing or invalid bearer token"))
+                .response("403", openapi::error("The caller's role may not do this"))
+                .extensions(Some(
+                    utoipa::openapi::extensions::ExtensionsBuilder::new()
+                        .add("x-roles", roles)
+                        .build(),
+                ));
+        }
+        if !description.is_empty() {
+            op = op.description(Some(description));
+        }
+        Route {
+            method: self.method,
+            path: self.path,
+            roles: self.roles,
+            handler: self.handler,
+            op: op.build(),
+            schemas: self.schemas,
+            example: self.example,
+        }
+    }
+}
