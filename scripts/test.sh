@@ -3,44 +3,48 @@
 #
 #   scripts/test.sh [cargo test args...]     e.g. scripts/test.sh -p hospital-core
 #
-# Installs the Python tools the tests need when they are missing (moto_server for the DynamoDB
-# integration tests, aws-sam-translator and cfn-lint for the template checks), checks the SAM
-# template offline, then runs every crate's tests. No AWS account or network access is used by the
-# tests themselves: the AWS SDK talks to a moto_server the tests start on 127.0.0.1.
+# Installs the Python tools the tests need into .venv/ (scripts/requirements.txt: moto_server
+# for the AWS integration tests, aws-sam-translator and cfn-lint for the template checks,
+# schemathesis for the API against its OpenAPI document), checks the SAM template offline,
+# runs every crate's tests, then schemathesis against hospital-local (skipped when cargo test
+# arguments narrow the run). No AWS account or network access is used by the tests
+# themselves: the AWS SDK talks to a moto_server the tests start on 127.0.0.1.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root=$PWD
 
 PYTHON="${PYTHON:-python3}"
-
-have_python_tools() {
-    command -v moto_server >/dev/null 2>&1 &&
-        "$PYTHON" -c 'import moto.server, flask, flask_cors, samtranslator, cfnlint' >/dev/null 2>&1
-}
-
-if ! have_python_tools; then
-    echo "scripts/test.sh: installing moto[server], aws-sam-translator and cfn-lint (pip)..." >&2
-    if ! "$PYTHON" -m pip install --quiet --disable-pip-version-check \
-        'moto[server]' aws-sam-translator cfn-lint; then
+venv="$root/.venv"
+stamp="$venv/.requirements"
+if [ ! -x "$venv/bin/python" ] || ! cmp -s scripts/requirements.txt "$stamp"; then
+    echo "scripts/test.sh: installing the Python test tools into .venv (scripts/requirements.txt)..." >&2
+    "$PYTHON" -m venv "$venv"
+    if ! "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r scripts/requirements.txt; then
         echo "scripts/test.sh: pip install failed; install them by hand:" >&2
-        echo "    $PYTHON -m pip install 'moto[server]' aws-sam-translator cfn-lint" >&2
+        echo "    $venv/bin/python -m pip install -r scripts/requirements.txt" >&2
         exit 1
     fi
-    hash -r
-    if ! have_python_tools; then
-        echo "scripts/test.sh: moto_server is still not on PATH after pip install" >&2
-        echo "    (pyenv users: run 'pyenv rehash'; otherwise add pip's script directory to PATH)" >&2
-        exit 1
-    fi
+    cp scripts/requirements.txt "$stamp"
 fi
+# The tests find moto_server, python3 and st here.
+export PATH="$venv/bin:$PATH"
 
-# Static credentials and a region so the AWS SDK never probes instance metadata (DESIGN §7).
+# Static credentials and a region so the AWS SDK never probes instance metadata.
 export AWS_ACCESS_KEY_ID=testing
 export AWS_SECRET_ACCESS_KEY=testing
 export AWS_REGION=us-east-1
 export AWS_DEFAULT_REGION=us-east-1
 export AWS_EC2_METADATA_DISABLED=true
 
-"$PYTHON" scripts/check_template.py
+echo "--- template"
+cfn-lint template.yaml
+python3 scripts/check_template.py
 
 cargo test --workspace --locked "$@"
+
+if [ "$#" -eq 0 ]; then
+    echo "--- schemathesis"
+    # target/debug/hospital-local was built by the cargo tests above (infra/local's CLI tests).
+    scripts/schemathesis.sh
+fi

@@ -129,6 +129,8 @@ impl LocalJwt {
         validation.set_issuer(&[Self::ISSUER]);
         validation.set_audience(&[Self::AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
+        // A token that says it is not valid yet is not valid yet.
+        validation.validate_nbf = true;
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),

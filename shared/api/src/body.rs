@@ -58,10 +58,8 @@ fn too_large() -> ApiError {
 }
 
 fn parse(bytes: &[u8]) -> Result<Value, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| {
-        let msg = e.to_string();
-        ApiError::bad_request(format!("malformed JSON: {msg}"))
-    })
+    hospital_core::json::parse_strict(bytes)
+        .map_err(|msg| ApiError::bad_request(format!("malformed JSON: {msg}")))
 }
 
 /// A JSON body (`application/json`) decoded into `T`.

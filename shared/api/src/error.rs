@@ -99,8 +99,12 @@ impl From<DomainError> for ApiError {
             DomainError::BadRequest { field, message } => {
                 ApiError::bad_request(message).with_field(field.unwrap_or_default())
             }
-            DomainError::NotFound { kind, id } => {
+            DomainError::NotFound { kind, id } if hospital_core::ids::is_id(&id) => {
                 ApiError::not_found(format!("{kind} {id} not found"))
+            }
+            // Not an id at all: say so, without echoing it.
+            DomainError::NotFound { kind, .. } => {
+                ApiError::not_found(format!("{kind} not found: the id is not a ULID"))
             }
             DomainError::Conflict { field, message } => {
                 ApiError::new(StatusCode::CONFLICT, "Conflict", message)

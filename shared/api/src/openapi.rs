@@ -23,7 +23,11 @@ pub const ULID_PATTERN: &str = "^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$";
 /// `Idempotency-Key`: 1 to 255 visible ASCII characters.
 pub const IDEMPOTENCY_KEY_PATTERN: &str = "^[\\x21-\\x7E]{1,255}$";
 /// `If-Match`: an ETag from a response (`"3"`, `W/"3"`, `3`) or `*`.
-pub const IF_MATCH_PATTERN: &str = "^(\\*|(W/)?\"?[0-9]{1,19}\"?)$";
+pub const IF_MATCH_PATTERN: &str = "^(\\*|(W/)?\"[0-9]{1,19}\"|[0-9]{1,19})$";
+
+/// Longest value of a list filter: a name prefix, or a document number.
+pub const FILTER_MAX: usize = 200;
+pub const UNIQUE_FILTER_MAX: usize = 40;
 
 /// Schemas by name, as JSON.
 #[derive(Debug, Clone, Default)]
@@ -87,7 +91,22 @@ impl Schemas {
         input["additionalProperties"] = json!(false);
         self.0.insert(name.clone(), input);
 
-        // A merge patch: any subset of the writable fields.
+        // A merge patch: any subset of the writable fields; null removes an optional one.
+        let writable: Map<String, Value> = writable
+            .into_iter()
+            .map(|(k, v)| {
+                let v = if required.contains(&k) {
+                    v
+                } else {
+                    nullable(v)
+                };
+                (k, v)
+            })
+            .collect();
+        let writable: Map<String, Value> = writable
+            .into_iter()
+            .map(|(k, v)| (k, self.partial(v)))
+            .collect();
         let mut patch = json!({
             "type": "object",
             "description": format!("A JSON Merge Patch (RFC 7396) of a {}: the fields to change; null removes an optional field", R::KIND),
@@ -157,6 +176,70 @@ impl Schemas {
             page_schema(&format!("#/components/schemas/{name}Record")),
         );
         name
+    }
+}
+
+/// The schema, or null.
+fn nullable(mut schema: Value) -> Value {
+    let has_null_variant = schema
+        .get("oneOf")
+        .and_then(Value::as_array)
+        .is_some_and(|a| a.iter().any(|s| s["type"] == "null"));
+    match schema.get_mut("type") {
+        Some(Value::String(t)) if t != "null" => {
+            let t = t.clone();
+            schema["type"] = json!([t, "null"]);
+            schema
+        }
+        Some(Value::Array(ts)) => {
+            if !ts.iter().any(|t| t == "null") {
+                ts.push(json!("null"));
+            }
+            schema
+        }
+        _ if has_null_variant => schema,
+        _ => json!({"oneOf": [{"type": "null"}, schema]}),
+    }
+}
+
+impl Schemas {
+    /// A property of a merge patch: nested objects are merged too, so a reference to an
+    /// object schema `C` becomes one to `CPatch`, which requires nothing.
+    fn partial(&mut self, mut schema: Value) -> Value {
+        if let Some(name) = schema
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            .map(str::to_string)
+        {
+            let Some(target) = self.0.get(&name).cloned() else {
+                return schema;
+            };
+            if target.get("properties").is_none() {
+                return schema;
+            }
+            let patch_name = format!("{name}Patch");
+            if !self.0.contains_key(&patch_name) {
+                let mut patch = target;
+                if let Some(o) = patch.as_object_mut() {
+                    o.remove("required");
+                }
+                if let Some(props) = patch.get_mut("properties").and_then(Value::as_object_mut) {
+                    let names: Vec<String> = props.keys().cloned().collect();
+                    for k in names {
+                        let v = props.remove(&k).unwrap_or(Value::Null);
+                        props.insert(k, nullable(v));
+                    }
+                }
+                self.0.insert(patch_name.clone(), patch);
+            }
+            return json!({"$ref": format!("#/components/schemas/{patch_name}")});
+        }
+        if let Some(variants) = schema.get_mut("oneOf").and_then(Value::as_array_mut) {
+            let taken = std::mem::take(variants);
+            *variants = taken.into_iter().map(|v| self.partial(v)).collect();
+        }
+        schema
     }
 }
 
@@ -310,12 +393,12 @@ pub fn filter_params<R: Resource>() -> Vec<Parameter> {
             FilterKind::SortPrefix => query_param(
                 param,
                 "Prefix, ignoring case and accents",
-                json!({"type": "string", "minLength": 1, "maxLength": 200, "pattern": SINGLE_LINE_PATTERN}),
+                json!({"type": "string", "minLength": 1, "maxLength": FILTER_MAX, "pattern": SINGLE_LINE_PATTERN}),
             ),
             FilterKind::Unique(f) => query_param(
                 param,
                 &format!("Exact {f}; punctuation is ignored"),
-                json!({"type": "string", "maxLength": 40, "pattern": SINGLE_LINE_PATTERN}),
+                json!({"type": "string", "minLength": 1, "maxLength": UNIQUE_FILTER_MAX, "pattern": SINGLE_LINE_PATTERN}),
             ),
             FilterKind::Custom { description, schema } => {
                 query_param(param, description, serde_json::from_str(schema).unwrap_or(json!({"type": "string"})))
@@ -363,14 +446,112 @@ pub fn document(
         ))
         .build();
     let mut doc = serde_json::to_value(doc).unwrap_or(Value::Null);
+    fix_links(&mut doc);
     let mut schemas = Map::new();
     for (name, mut schema) in all.0 {
-        // Texts of nested types (an emergency contact, a CRM) are single-line too.
-        add_pattern(&mut schema, SINGLE_LINE_PATTERN);
+        // Texts of nested types (an emergency contact, a CRM) are single-line too; error
+        // messages are the server's own and may quote what they refuse.
+        if !name.starts_with("Error") {
+            add_pattern(&mut schema, SINGLE_LINE_PATTERN);
+        }
         schemas.insert(name, schema);
     }
     doc["components"]["schemas"] = Value::Object(schemas);
+    link_children(&mut doc);
     doc
+}
+
+/// Links from each create operation to what its new resource's id can be used for (so that a
+/// client, and schemathesis's stateful phase, can follow it): the operations with a
+/// `{<kind>_id}` path parameter (from `create_patient` to its addresses), and the request
+/// bodies with a `<kind>_id` field (from `create_sector` to `create_bed`).
+fn link_children(doc: &mut Value) {
+    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
+        return;
+    };
+    let schemas = doc["components"]["schemas"].clone();
+    let mut creates = Vec::new();
+    // (kind, link name, link)
+    let mut links = Vec::new();
+    for (path, item) in paths {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            let Some(id) = op.get("operationId").and_then(Value::as_str) else {
+                continue;
+            };
+            if method == "post"
+                && let Some(kind) = id.strip_prefix("create_")
+            {
+                creates.push((kind.to_string(), path.clone()));
+            }
+            for param in crate::routes::path_params(path) {
+                if let Some(kind) = param.strip_suffix("_id") {
+                    links.push((
+                        kind.to_string(),
+                        format!("To_{id}"),
+                        json!({"operationId": id, "parameters": {param: "$response.body#/id"}}),
+                    ));
+                }
+            }
+            let body = op
+                .pointer("/requestBody/content/application~1json/schema/$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                .and_then(|name| schemas[name]["properties"].as_object());
+            for field in body.into_iter().flat_map(|props| props.keys()) {
+                if let Some(kind) = field.strip_suffix("_id") {
+                    links.push((
+                        kind.to_string(),
+                        format!("{field}_of_{id}"),
+                        json!({"operationId": id, "requestBody": {field: "$response.body#/id"}}),
+                    ));
+                }
+            }
+        }
+    }
+    for (kind, create_path) in creates {
+        let pointer = format!(
+            "/paths/{}/post/responses/201",
+            create_path.replace('~', "~0").replace('/', "~1")
+        );
+        let Some(created) = doc.pointer_mut(&pointer).and_then(Value::as_object_mut) else {
+            continue;
+        };
+        let entry = created.entry("links").or_insert_with(|| json!({}));
+        for (_, name, link) in links.iter().filter(|(k, _, _)| *k == kind) {
+            entry[name.as_str()] = link.clone();
+        }
+    }
+}
+
+/// utoipa 5 writes a link's `operationId` as `operation_id`; the specification (and every
+/// tool reading links) knows only the former.
+fn fix_links(doc: &mut Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut().filter_map(Value::as_object_mut) {
+        for op in item.values_mut() {
+            let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+                continue;
+            };
+            for r in responses.values_mut() {
+                let Some(links) = r.get_mut("links").and_then(Value::as_object_mut) else {
+                    continue;
+                };
+                for link in links.values_mut().filter_map(Value::as_object_mut) {
+                    for (from, to) in [
+                        ("operation_id", "operationId"),
+                        ("operation_ref", "operationRef"),
+                        ("request_body", "requestBody"),
+                    ] {
+                        if let Some(v) = link.remove(from) {
+                            link.insert(to.to_string(), v);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn method_of(m: &str) -> utoipa::openapi::path::HttpMethod {

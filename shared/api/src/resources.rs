@@ -14,7 +14,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, routing};
-use hospital_core::resource::{Record, Repository, Resource};
+use hospital_core::resource::{FilterKind, Record, Repository, Resource};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use utoipa::openapi::link::LinkBuilder;
@@ -67,11 +67,17 @@ pub fn if_match(headers: &HeaderMap) -> ApiResult<Option<u64>> {
     if s == "*" {
         return Ok(None);
     }
-    s.trim_start_matches("W/")
-        .trim_matches('"')
-        .parse()
+    let tag = s.strip_prefix("W/").unwrap_or(s);
+    let number = match tag.strip_prefix('"') {
+        Some(quoted) => quoted.strip_suffix('"'),
+        None if !s.starts_with("W/") => Some(tag),
+        None => None,
+    };
+    number
+        .filter(|n| (1..=19).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|n| n.parse().ok())
         .map(Some)
-        .map_err(|_| {
+        .ok_or_else(|| {
             ApiError::bad_request("If-Match must be an ETag from a previous response, e.g. \"3\"")
                 .with_field("If-Match")
         })
@@ -162,12 +168,39 @@ pub async fn list<R: Resource>(
         ))
         .with_field(*name));
     }
+    for (name, value) in &filters {
+        let max = match R::FILTERS.iter().find(|(p, _)| p == name) {
+            Some((_, FilterKind::Unique(_))) => openapi::UNIQUE_FILTER_MAX,
+            _ => openapi::FILTER_MAX,
+        };
+        check_filter_value(name, value, max)?;
+    }
     let filter = R::filter(&filters)?;
     let page = Repository::<R>::new(state.deps.clone())
         .list(parent, filter, paging.limit, paging.cursor.as_deref())
         .await?;
     let items: Vec<_> = page.items.iter().map(Record::to_json).collect();
     Ok(Json(json!({"items": items, "next_cursor": page.next_cursor})).into_response())
+}
+
+/// A filter's value: 1 to `max` characters on one line (as the document says).
+fn check_filter_value(name: &str, value: &str, max: usize) -> ApiResult<()> {
+    let chars = value.chars().count();
+    if !(1..=max).contains(&chars) {
+        return Err(
+            ApiError::bad_request(format!("{name} must be 1 to {max} characters")).with_field(name),
+        );
+    }
+    if value
+        .chars()
+        .any(|c| hospital_core::validate::bad_char(c, false))
+    {
+        return Err(
+            ApiError::bad_request(format!("{name} must not contain control characters"))
+                .with_field(name),
+        );
+    }
+    Ok(())
 }
 
 /// `?limit=` and `?cursor=`.

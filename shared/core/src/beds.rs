@@ -59,8 +59,9 @@ impl BedStatus {
 pub struct Bed {
     /// Unique within its sector, ignoring case.
     #[validate(length(min = 1, max = 30))]
-    #[schema(example = "UTI-07")]
+    #[schema(example = "UTI-07", min_length = 1, max_length = 30)]
     pub code: String,
+    #[schema(pattern = r"^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")]
     pub sector_id: String,
     pub kind: BedKind,
     /// `occupied` is set and cleared by admissions only.

@@ -13,7 +13,7 @@ use validator::{Validate, ValidationError};
 pub struct Crm {
     /// 1 to 10 digits.
     #[validate(custom(function = "crm_number"))]
-    #[schema(example = "123456")]
+    #[schema(example = "123456", pattern = r"^[0-9]{1,10}$")]
     pub number: String,
     pub uf: Uf,
 }
@@ -40,24 +40,30 @@ pub const MAX_SPECIALTIES: usize = 20;
 #[serde(deny_unknown_fields)]
 pub struct Doctor {
     #[validate(length(min = 1, max = 200))]
-    #[schema(example = "Ana Paula Ribeiro")]
+    #[schema(example = "Ana Paula Ribeiro", min_length = 1, max_length = 200)]
     pub full_name: String,
     /// Valid and unique among doctors.
     #[validate(custom(function = "validate::cpf"))]
-    #[schema(example = "11144477735")]
+    #[schema(
+        example = "11144477735",
+        pattern = r"^[0-9]{3}\.?[0-9]{3}\.?[0-9]{3}-?[0-9]{2}$"
+    )]
     pub cpf: String,
     /// Unique (number and UF).
     #[validate(nested)]
     pub crm: Crm,
     #[validate(email, length(max = 254))]
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[validate(custom(function = "validate::phone"))]
+    #[schema(pattern = r"^\+[1-9][0-9]{7,14}$")]
     pub phone: Option<String>,
     pub status: DoctorStatus,
-    /// Ids of the doctor's specialties; each must exist.
+    /// Ids of the doctor's specialties (at most 20); each must exist.
     #[serde(default)]
     #[validate(length(max = 20))]
+    #[schema(max_items = 20, value_type = Vec<crate::ids::Id>)]
     pub specialty_ids: Vec<String>,
 }
 

@@ -9,3 +9,8 @@ pub fn new_id() -> String {
 pub fn is_id(s: &str) -> bool {
     s.len() == 26 && ulid::Ulid::from_string(s).is_ok()
 }
+
+/// An id in the API document: a ULID.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, pattern = r"^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")]
+pub struct Id(pub String);

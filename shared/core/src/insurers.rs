@@ -26,17 +26,19 @@ fn ans(value: &str) -> Result<(), ValidationError> {
 #[serde(deny_unknown_fields)]
 pub struct Insurer {
     #[validate(length(min = 1, max = 200))]
-    #[schema(example = "Saúde Total")]
+    #[schema(example = "Saúde Total", min_length = 1, max_length = 200)]
     pub name: String,
     /// Registration with the ANS (the national health agency): 6 digits, unique.
     #[validate(custom(function = "ans"))]
-    #[schema(example = "123456")]
+    #[schema(example = "123456", pattern = r"^[0-9]{6}$")]
     pub ans_registration: String,
     pub plan_type: PlanType,
     #[validate(email, length(max = 254))]
+    #[schema(format = Email, max_length = 254)]
     pub billing_email: String,
-    /// Days the insurer takes to pay a bill.
+    /// Days the insurer takes to pay a bill: the due date of its billing entries.
     #[validate(range(min = 0, max = 365))]
+    #[schema(minimum = 0, maximum = 365)]
     pub payment_terms_days: u32,
 }
 

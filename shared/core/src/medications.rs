@@ -23,26 +23,32 @@ use validator::Validate;
 #[serde(deny_unknown_fields)]
 pub struct Medication {
     #[validate(length(min = 1, max = 200))]
-    #[schema(example = "Dipirona Sódica 500 mg")]
+    #[schema(example = "Dipirona Sódica 500 mg", min_length = 1, max_length = 200)]
     pub name: String,
     #[validate(length(min = 1, max = 200))]
-    #[schema(example = "dipirona sódica")]
+    #[schema(example = "dipirona sódica", min_length = 1, max_length = 200)]
     pub active_ingredient: String,
     /// Form and strength, e.g. "comprimido 500 mg".
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub presentation: String,
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub manufacturer: String,
     /// Unit the stock is counted in (comprimido, ampola, frasco…).
     #[validate(length(min = 1, max = 30))]
+    #[schema(min_length = 1, max_length = 30)]
     pub unit: String,
     /// Maintained by the server from stock movements; starts at 0.
     #[serde(default)]
-    #[schema(read_only)]
+    #[schema(read_only, minimum = 0)]
     pub stock_quantity: i64,
     #[validate(range(min = 0, max = 10_000_000))]
+    #[schema(minimum = 0, maximum = 10_000_000)]
     pub minimum_stock: i64,
-    #[schema(value_type = String, format = Date, example = "2027-06-30")]
+    /// YYYY-MM-DD, up to 2100-12-31.
+    #[serde(with = "crate::time::date")]
+    #[schema(value_type = String, format = Date, example = "2027-06-30", pattern = r"^(19[0-9]{2}|20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub expires_on: NaiveDate,
 }
 
@@ -113,8 +119,10 @@ pub struct NewStockMovement {
     pub kind: MovementKind,
     /// Units moved: positive, except for `adjusted`, where it is the signed correction.
     #[validate(range(min = -10_000_000, max = 10_000_000))]
+    #[schema(minimum = -10_000_000, maximum = 10_000_000)]
     pub quantity: i64,
     #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
 }
 

@@ -22,12 +22,14 @@ pub enum Sex {
 #[serde(deny_unknown_fields)]
 pub struct EmergencyContact {
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     #[validate(custom(function = "validate::phone"))]
-    #[schema(example = "+5511987654321")]
+    #[schema(example = "+5511987654321", pattern = r"^\+[1-9][0-9]{7,14}$")]
     pub phone: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[validate(length(max = 60))]
+    #[schema(max_length = 60)]
     pub relationship: Option<String>,
 }
 
@@ -36,35 +38,62 @@ pub struct EmergencyContact {
 #[serde(deny_unknown_fields)]
 pub struct Patient {
     #[validate(length(min = 1, max = 200))]
-    #[schema(example = "Maria da Silva")]
+    #[schema(example = "Maria da Silva", min_length = 1, max_length = 200)]
     pub full_name: String,
-    /// 11 digits; punctuation ("529.982.247-25") is accepted and removed.
+    /// 11 digits with valid check digits; punctuation ("529.982.247-25") is accepted and
+    /// removed. Unique among patients.
     #[validate(custom(function = "validate::cpf"))]
-    #[schema(example = "52998224725")]
+    #[schema(
+        example = "52998224725",
+        pattern = r"^[0-9]{3}\.?[0-9]{3}\.?[0-9]{3}-?[0-9]{2}$"
+    )]
     pub cpf: String,
-    /// YYYY-MM-DD, not in the future.
-    #[schema(value_type = String, format = Date, example = "1984-03-09")]
+    /// YYYY-MM-DD, from 1900-01-01, not in the future.
+    #[serde(with = "crate::time::date")]
+    #[schema(value_type = String, format = Date, example = "1984-03-09", pattern = r"^(19[0-9]{2}|20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
     pub birth_date: NaiveDate,
     pub sex: Sex,
     /// E.164.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[validate(custom(function = "validate::phone"))]
-    #[schema(example = "+5511987654321")]
+    #[schema(example = "+5511987654321", pattern = r"^\+[1-9][0-9]{7,14}$")]
     pub phone: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[validate(email, length(max = 254))]
+    #[schema(format = Email, max_length = 254)]
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[validate(nested)]
     pub emergency_contact: Option<EmergencyContact>,
+    /// At most 100, each 1 to 200 characters.
     #[serde(default)]
     #[validate(length(max = 100), custom(function = "allergies"))]
-    pub allergies: Vec<String>,
+    #[schema(max_items = 100)]
+    pub allergies: Vec<Allergy>,
+    /// The patient's health plan, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = r"^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")]
     pub insurer_id: Option<String>,
 }
 
-fn allergies(list: &[String]) -> Result<(), validator::ValidationError> {
+/// One allergy, as free text (1 to 200 characters).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Allergy(pub String);
+
+impl utoipa::PartialSchema for Allergy {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .min_length(Some(1))
+            .max_length(Some(200))
+            .into()
+    }
+}
+impl ToSchema for Allergy {}
+
+fn allergies(list: &[Allergy]) -> Result<(), validator::ValidationError> {
+    let list: Vec<&String> = list.iter().map(|a| &a.0).collect();
     if list.iter().any(|a| a.trim().is_empty() || a.len() > 200) {
         return Err(validator::ValidationError::new("allergies")
             .with_message("each allergy is 1 to 200 characters".into()));
@@ -85,7 +114,7 @@ impl Resource for Patient {
         self.allergies = self
             .allergies
             .iter()
-            .map(|a| a.trim().to_string())
+            .map(|a| Allergy(a.0.trim().to_string()))
             .collect();
         if let Some(e) = &mut self.email {
             *e = e.trim().to_string();
@@ -172,18 +201,23 @@ pub enum Uf {
 pub struct Address {
     /// 8 digits; "01310-100" is accepted and normalized.
     #[validate(custom(function = "validate::cep"))]
-    #[schema(example = "01310100")]
+    #[schema(example = "01310100", pattern = r"^[0-9]{5}-?[0-9]{3}$")]
     pub cep: String,
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub street: String,
     #[validate(length(min = 1, max = 20))]
+    #[schema(min_length = 1, max_length = 20)]
     pub number: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[validate(length(max = 100))]
+    #[schema(max_length = 100)]
     pub complement: Option<String>,
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub district: String,
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub city: String,
     pub uf: Uf,
 }

@@ -27,14 +27,16 @@ pub enum SectorKind {
 pub struct Sector {
     /// Unique, ignoring case and accents.
     #[validate(length(min = 1, max = 120))]
-    #[schema(example = "UTI Adulto")]
+    #[schema(example = "UTI Adulto", min_length = 1, max_length = 120)]
     pub name: String,
     #[validate(range(min = -10, max = 200))]
+    #[schema(minimum = -10, maximum = 200)]
     pub floor: i32,
     pub kind: SectorKind,
-    /// Where operational alerts for the sector go (low bed availability).
+    /// Where the sector's operational e-mails go (a bed released, low bed availability).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[validate(email, length(max = 254))]
+    #[schema(format = Email, max_length = 254)]
     pub alert_email: Option<String>,
 }
 

@@ -11,16 +11,18 @@ use validator::Validate;
 pub struct Specialty {
     /// Unique, ignoring case and accents.
     #[validate(length(min = 1, max = 120))]
-    #[schema(example = "Cardiologia")]
+    #[schema(example = "Cardiologia", min_length = 1, max_length = 120)]
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[validate(length(max = 1000))]
+    #[schema(max_length = 1000)]
     pub description: Option<String>,
 }
 
 impl Resource for Specialty {
     const KIND: &'static str = "specialty";
     const FILTERS: &'static [(&'static str, FilterKind)] = &[("name", FilterKind::SortPrefix)];
+    const MULTILINE: &'static [&'static str] = &["description"];
 
     fn normalize(&mut self) {
         self.name = self.name.trim().to_string();

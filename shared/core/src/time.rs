@@ -95,3 +95,157 @@ pub fn parse_tz(name: &str) -> Result<Tz, String> {
     name.parse::<Tz>()
         .map_err(|_| format!("unknown time zone {name:?}"))
 }
+
+/// The calendar dates the API accepts at all: real dates of years 1900 to 2100.
+pub const FIRST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
+    Some(d) => d,
+    None => unreachable!(),
+};
+pub const LAST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2100, 12, 31) {
+    Some(d) => d,
+    None => unreachable!(),
+};
+
+/// The JSON Schema pattern of a calendar date as the API writes and reads it.
+pub const DATE_PATTERN: &str =
+    r"^(19[0-9]{2}|20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$";
+
+/// Parses `YYYY-MM-DD` strictly: four-digit year (1900–2100), two-digit month and day, a real
+/// date. No signs, expanded years or unpadded fields.
+pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    let b = s.as_bytes();
+    let shape = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shape {
+        return Err("must be a date as YYYY-MM-DD".into());
+    }
+    let date = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| "is not a real date")?;
+    if !(FIRST_DATE..=LAST_DATE).contains(&date) {
+        return Err("must be between 1900-01-01 and 2100-12-31".into());
+    }
+    Ok(date)
+}
+
+/// Parses an RFC 3339 timestamp (with `Z` or an offset) of years 1900 to 2100, as UTC.
+pub fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {
+    let t = DateTime::parse_from_rfc3339(s)
+        .map_err(|_| "must be an RFC 3339 timestamp, e.g. 2026-03-02T10:00:00-03:00")?;
+    let t = t.with_timezone(&Utc);
+    let day = t.date_naive();
+    if !(FIRST_DATE..=LAST_DATE).contains(&day)
+        || s.len() < 20
+        || !s.as_bytes()[..4].iter().all(u8::is_ascii_digit)
+    {
+        return Err("must be a timestamp between 1900 and 2100".into());
+    }
+    Ok(t)
+}
+
+/// `#[serde(with = "crate::time::date")]` for a `NaiveDate` field: strict `YYYY-MM-DD`.
+pub mod date {
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&d.format("%Y-%m-%d").to_string())
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        super::parse_date(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// `#[serde(default, with = "crate::time::date_opt")]` for an `Option<NaiveDate>` field.
+pub mod date_opt {
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => super::date::serialize(d, s),
+            None => s.serialize_none(),
+        }
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+        match <Option<std::borrow::Cow<'de, str>>>::deserialize(d)? {
+            Some(s) => super::parse_date(&s)
+                .map(Some)
+                .map_err(serde::de::Error::custom),
+            None => Ok(None),
+        }
+    }
+}
+
+/// `#[serde(with = "crate::time::instant")]` for a `DateTime<Utc>` field: RFC 3339 in, UTC
+/// with milliseconds out.
+pub mod instant {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&crate::resource::record::rfc3339(*t))
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        super::parse_instant(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// `#[serde(default, with = "crate::time::instant_opt")]` for an `Option<DateTime<Utc>>`.
+pub mod instant_opt {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => super::instant::serialize(t, s),
+            None => s.serialize_none(),
+        }
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+        match <Option<std::borrow::Cow<'de, str>>>::deserialize(d)? {
+            Some(s) => super::parse_instant(&s)
+                .map(Some)
+                .map_err(serde::de::Error::custom),
+            None => Ok(None),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strict_dates() {
+        assert_eq!(parse_date("1984-03-09").unwrap().to_string(), "1984-03-09");
+        for bad in [
+            "-0001-01-01",
+            "+01984-03-09",
+            "1984-3-9",
+            "1984-02-30",
+            "1899-12-31",
+            "2101-01-01",
+            "84-03-09",
+            "1984/03/09",
+            "１９８４-03-09",
+            "",
+        ] {
+            assert!(parse_date(bad).is_err(), "{bad}");
+        }
+        assert!(parse_instant("2026-03-02T10:00:00-03:00").is_ok());
+        assert!(parse_instant("2026-03-02T13:00:00Z").is_ok());
+        for bad in [
+            "2026-03-02",
+            "2026-03-02T10:00:00",
+            "0001-01-01T00:00:00Z",
+            "2026-03-02 10:00",
+        ] {
+            assert!(parse_instant(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -83,6 +83,37 @@ pub fn sort_text(s: &str) -> String {
         .join("!")
 }
 
+/// JSON Schema patterns of the document numbers and codes the validators below accept (the
+/// OpenAPI document states them; `tests` checks they agree with the validators).
+pub const CPF_PATTERN: &str = r"^[0-9]{3}\.?[0-9]{3}\.?[0-9]{3}-?[0-9]{2}$";
+pub const CEP_PATTERN: &str = r"^[0-9]{5}-?[0-9]{3}$";
+pub const PHONE_PATTERN: &str = r"^\+[1-9][0-9]{7,14}$";
+pub const CRM_PATTERN: &str = r"^[0-9]{1,10}$";
+pub const ANS_PATTERN: &str = r"^[0-9]{6}$";
+pub const ICD10_PATTERN: &str = r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$";
+
+/// ICD-10 code: a letter, two digits, optionally a dot and 1 to 4 more characters (`I21.9`).
+pub fn icd10(value: &str) -> Result<(), ValidationError> {
+    let b = value.as_bytes();
+    let head =
+        b.len() >= 3 && b[0].is_ascii_uppercase() && b[1].is_ascii_digit() && b[2].is_ascii_digit();
+    let tail = match &b[3.min(b.len())..] {
+        [] => true,
+        [b'.', rest @ ..] => {
+            (1..=4).contains(&rest.len())
+                && rest
+                    .iter()
+                    .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+        }
+        _ => false,
+    };
+    if head && tail {
+        Ok(())
+    } else {
+        Err(err("icd10", "must be an ICD-10 code such as I21.9"))
+    }
+}
+
 /// Control characters: none in a single-line text; in a multi-line one only line breaks and
 /// tabs.
 pub fn bad_char(c: char, multiline: bool) -> bool {
