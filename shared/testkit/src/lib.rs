@@ -20,21 +20,17 @@ const NOT_INSTALLED: &str = "moto_server not found: install it with `pip install
 const READY_TIMEOUT: Duration = Duration::from_secs(20);
 const START_ATTEMPTS: usize = 3;
 
-/// `$1` is the port. Fd 3 keeps our pipe: a background list's stdin is /dev/null in sh, so the
-/// watcher reads the pipe through a second descriptor. The shell exits when moto does, which
+/// `$1` is the port, `$2` the project's `scripts/moto_serial.py`. Fd 3 keeps our pipe: a
+/// background list's stdin is /dev/null in sh, so the watcher reads the pipe through a second
+/// descriptor. The shell exits when moto does, which
 /// lets `start` notice a server that died (port taken, bad install).
 ///
-/// moto is served one request at a time (what `moto_server` runs, minus `threaded=True`):
+/// moto is served one request at a time (scripts/moto_serial.py, `moto_server` minus threads):
 /// moto applies a TransactWriteItems item by item without a lock, so on concurrent threads two
 /// transactions conditional on the same item can both commit. DynamoDB isolates them;
 /// serialized, moto does too, and the race tests test our code rather than moto's threading.
 const WATCHDOG: &str = r#"
-MOTO_PORT="$1" python3 -c '
-import sys
-from werkzeug.serving import run_simple
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-run_simple("127.0.0.1", int(sys.argv[1]), DomainDispatcherApplication(create_backend_app), threaded=False)
-' "$1" </dev/null >/dev/null 2>&1 &
+python3 "$2" "$1" </dev/null >/dev/null 2>&1 &
 m=$!
 exec 3<&0
 ( cat <&3 >/dev/null; kill "$m" 2>/dev/null ) &
@@ -105,6 +101,10 @@ impl MotoServer {
             .arg(WATCHDOG)
             .arg("moto-watchdog")
             .arg(port.to_string())
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../scripts/moto_serial.py"
+            ))
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -3,6 +3,7 @@
 mod common;
 mod concurrency;
 mod http_machinery;
+mod inputs;
 mod lambda_events;
 mod openapi;
 mod patients;

@@ -126,12 +126,16 @@ impl<R: Resource> Repository<R> {
 
     /// Normalizes and validates data about to be written (`before` on update).
     pub fn prepare(&self, data: &mut R, before: Option<&R>) -> DomainResult<()> {
+        // Control characters are refused as sent, before trimming could hide one.
+        let raw_text = crate::validate::text_fields(data, R::MULTILINE);
+        if !raw_text.is_empty() {
+            return Err(DomainError::Validation(raw_text));
+        }
         data.normalize();
         let mut errors = match data.validate() {
             Ok(()) => Vec::new(),
             Err(e) => field_errors(&e),
         };
-        errors.extend(crate::validate::text_fields(data, R::MULTILINE));
         errors.extend(data.check(&self.deps.calendar));
         errors.extend(data.check_change(before));
         for r in data.references() {
