@@ -8,10 +8,10 @@ The transform runs aws-sam-translator with no AWS access: a managed-policy loade
 returns {} (the default one calls IAM), a placeholder s3:// CodeUri for functions built from
 local code, and AWS_DEFAULT_REGION=us-east-1 when no region is set.
 
-Besides the transform it checks what the Rust side relies on: every function names its
-binary (Metadata.BuildMethod rust-cargolambda, BuildProperties.Binary) and has its log group
-(<Function>LogGroup, an AWS::Logs::LogGroup), every HttpApi event is attached to the
-template's API (ApiId) and no route is declared twice. A function without a CodeUri of its
+Besides the transform it checks what the Rust side relies on: every function runs the one
+`hospital` binary with identical Metadata (one build for the stack), names itself in
+Environment HOSPITAL_FUNCTION and has its log group (<Function>LogGroup), every HttpApi event is
+attached to the template's API (ApiId) and no route is declared twice. A function without a CodeUri of its
 own (the template sets the Cargo workspace in Globals) gets the placeholder as well.
 
 --routes prints, sorted by (function, path, method):
@@ -106,22 +106,33 @@ def transform(template: dict[str, Any]) -> dict[str, Any]:
         raise CheckError(f"SAM transform failed: {type(e).__name__}: {e}") from e
 
 
+ONE_BUILD = {"BuildMethod": "rust-cargolambda", "BuildProperties": {"Binary": "hospital"}}
+
+
 def functions(template: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
-    """Logical id → (binary name, properties) of every AWS::Serverless::Function."""
+    """Logical id → (function name, properties) of every AWS::Serverless::Function.
+
+    Every function runs the one `hospital` binary with the same Metadata (so that `sam build`
+    builds it once, see docs/deploy.md) and names itself in HOSPITAL_FUNCTION; none overrides
+    the CodeUri, runtime or architecture of Globals (that would make a build of its own)."""
     found = {}
     for logical_id, resource in template["Resources"].items():
         if not isinstance(resource, dict) or resource.get("Type") != SERVERLESS_FUNCTION:
             continue
         metadata = resource.get("Metadata") or {}
-        if metadata.get("BuildMethod") != "rust-cargolambda":
-            raise CheckError(f"{logical_id}: Metadata.BuildMethod must be rust-cargolambda")
-        binary = (metadata.get("BuildProperties") or {}).get("Binary")
-        if not isinstance(binary, str) or not binary:
-            raise CheckError(f"{logical_id}: Metadata.BuildProperties.Binary is missing")
+        if metadata != ONE_BUILD:
+            raise CheckError(f"{logical_id}: Metadata must be exactly {ONE_BUILD}")
+        props = resource.get("Properties") or {}
+        for shared in ("CodeUri", "Runtime", "Architectures"):
+            if shared in props:
+                raise CheckError(f"{logical_id}: {shared} comes from Globals (one build for all)")
+        name = ((props.get("Environment") or {}).get("Variables") or {}).get("HOSPITAL_FUNCTION")
+        if not isinstance(name, str) or not name:
+            raise CheckError(f"{logical_id}: Environment.Variables.HOSPITAL_FUNCTION is missing")
         log_group = template["Resources"].get(f"{logical_id}LogGroup")
         if not (isinstance(log_group, dict) and log_group.get("Type") == "AWS::Logs::LogGroup"):
             raise CheckError(f"{logical_id}: no AWS::Logs::LogGroup {logical_id}LogGroup")
-        found[logical_id] = (binary, resource.get("Properties") or {})
+        found[logical_id] = (name, props)
     if not found:
         raise CheckError("no AWS::Serverless::Function in the template")
     return found
@@ -135,7 +146,7 @@ def routes(template: dict[str, Any]) -> list[dict[str, Any]]:
     }
     out: list[dict[str, Any]] = []
     seen: dict[tuple[str, str], str] = {}
-    for logical_id, (binary, props) in functions(template).items():
+    for logical_id, (name, props) in functions(template).items():
         for event_id, event in (props.get("Events") or {}).items():
             if not isinstance(event, dict) or event.get("Type") != "HttpApi":
                 continue
@@ -155,7 +166,7 @@ def routes(template: dict[str, Any]) -> list[dict[str, Any]]:
             authorizer = (ev.get("Auth") or {}).get("Authorizer")
             out.append(
                 {
-                    "function": binary,
+                    "function": name,
                     "method": method,
                     "path": path,
                     "public": authorizer == "NONE",

@@ -1,5 +1,6 @@
 //! What every Lambda function shares: configuration from the environment, the clients built
 //! once at init, and the caller's identity read from the HTTP API JWT authorizer's claims.
+//! The `hospital` binary runs the function `HOSPITAL_FUNCTION` names.
 
 use axum::Router;
 use hospital_adapters::dynamodb::DynamoStore;
@@ -40,7 +41,11 @@ impl Authenticator for AuthorizerClaims {
 /// The function's HTTP application over any store (the tests replay sample events through it
 /// with the embedded store).
 pub fn http_app(function: &str, deps: Deps) -> Router {
-    hospital_api::app(&[function], deps, Arc::new(AuthorizerClaims))
+    let state = hospital_api::AppState {
+        deps,
+        dev_clock: None,
+    };
+    hospital_api::app(&[function], state, Arc::new(AuthorizerClaims))
         .layer(axum::middleware::from_fn(request_id_from_context))
 }
 
@@ -97,6 +102,14 @@ pub fn init_tracing() {
         .with_target(false)
         .without_time()
         .init();
+}
+
+/// Runs the named function: its HTTP routes under `lambda_http`.
+pub async fn run(function: &str) -> Result<(), lambda_http::Error> {
+    if hospital_api::registry::function(function).is_some() {
+        return run_http(function).await;
+    }
+    Err(format!("no function named {function:?}").into())
 }
 
 /// Init and run an HTTP function: config, DynamoDB client (once), router, the runtime loop.

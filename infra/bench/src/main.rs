@@ -8,7 +8,7 @@
 //! Build and run (see docs/benchmarks.md):
 //!
 //! ```text
-//! cargo build --release -p hospital-bench -p hospital-functions --bins
+//! cargo build --release -p hospital-bench -p hospital-functions --bin hospital-bench --bin empty-lambda --bin hospital
 //! target/release/hospital-bench [--seconds 5] [--concurrency 16] [--init-runs 20]
 //! ```
 //!
@@ -50,7 +50,7 @@ usage: hospital-bench [--seconds N] [--concurrency C] [--init-runs R] [--client 
   --only http|init  run one half only
   --bin-dir DIR     where `patients` and `empty-lambda` are (default: next to this binary)
 
-Build first: cargo build --release -p hospital-bench -p hospital-functions --bins";
+Build first: cargo build --release -p hospital-bench -p hospital-functions --bin hospital-bench --bin empty-lambda --bin hospital";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ClientKind {
@@ -744,7 +744,8 @@ fn init_bench(
             .ok_or("the current executable has no parent directory")?
             .to_path_buf(),
     };
-    let binaries = [("patients", "patients"), ("empty-lambda", "empty-lambda")];
+    // The stack's one binary, running the `patients` function.
+    let binaries = [("patients", "hospital"), ("empty-lambda", "empty-lambda")];
     let mut results = Vec::new();
     for (name, file) in binaries {
         let path = bin_dir.join(file);
@@ -752,7 +753,7 @@ fn init_bench(
             .map_err(|e| {
                 format!(
                     "cannot find {} ({e}); build it first: \
-                     cargo build --release -p hospital-bench -p hospital-functions --bins",
+                     cargo build --release -p hospital-bench -p hospital-functions --bin hospital-bench --bin empty-lambda --bin hospital",
                     path.display()
                 )
             })?
@@ -829,6 +830,8 @@ async fn init_once(
             "/nonexistent/hospital-bench/credentials",
         )
         .env("TABLE_NAME", "hospital")
+        .env("HOSPITAL_FUNCTION", "patients")
+        .env("CURSOR_KEY", "hospital-bench-cursor-key")
         .env("AWS_ENDPOINT_URL_DYNAMODB", format!("http://{runtime_api}"))
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null())

@@ -4,11 +4,12 @@
 
 use hospital_adapters::dynamodb::DynamoStore;
 use hospital_adapters::embedded::EmbeddedStore;
+use hospital_api::AppState;
 use hospital_api::auth::LocalJwt;
 use hospital_core::cursor::Cursors;
 use hospital_core::resource::Deps;
 use hospital_core::store::Store;
-use hospital_core::time::{Calendar, SystemClock, parse_tz};
+use hospital_core::time::{Calendar, Clock, ScenarioClock, SystemClock, parse_tz};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -38,6 +39,8 @@ pub struct Config {
     /// `HOSPITAL_CURSOR_KEY`: the key list cursors are encrypted with; when unset, one is
     /// generated into the data dir.
     pub cursor_key: Option<String>,
+    /// `HOSPITAL_DEV_CLOCK=1`: the scenario clock (`PUT /v1/dev/clock`) is on.
+    pub dev_clock: bool,
 }
 
 impl Config {
@@ -63,6 +66,13 @@ impl Config {
             timezone: var("HOSPITAL_TIMEZONE").unwrap_or_else(|| "America/Sao_Paulo".into()),
             jwt_secret: var("HOSPITAL_JWT_SECRET"),
             cursor_key: var("HOSPITAL_CURSOR_KEY"),
+            dev_clock: match var("HOSPITAL_DEV_CLOCK").as_deref() {
+                None | Some("0") => false,
+                Some("1") => true,
+                Some(other) => {
+                    return Err(format!("HOSPITAL_DEV_CLOCK must be 1 or 0, not {other:?}"));
+                }
+            },
         };
         parse_tz(&config.timezone)?;
         Ok(config)
@@ -79,6 +89,7 @@ impl Config {
             timezone: "America/Sao_Paulo".into(),
             jwt_secret: None,
             cursor_key: None,
+            dev_clock: false,
         }
     }
 }
@@ -146,14 +157,20 @@ pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, String> {
 /// The whole API over `store`.
 pub fn app(config: &Config, store: Arc<dyn Store>) -> Result<axum::Router, String> {
     let tz = parse_tz(&config.timezone)?;
+    // With the dev clock on, every rule reads the time from the scenario clock.
+    let dev_clock = config.dev_clock.then(|| Arc::new(ScenarioClock::default()));
+    let clock: Arc<dyn Clock> = match &dev_clock {
+        Some(c) => c.clone(),
+        None => Arc::new(SystemClock),
+    };
     let deps = Deps {
         store,
-        calendar: Calendar::new(Arc::new(SystemClock), tz),
+        calendar: Calendar::new(clock, tz),
         cursors: Cursors::new(&secret(config, "cursor-key", config.cursor_key.as_deref())?),
     };
     Ok(hospital_api::app(
-        &hospital_api::registry::names(),
-        deps,
+        &hospital_api::registry::local_names(),
+        AppState { deps, dev_clock },
         Arc::new(jwt(config)?),
     ))
 }

@@ -107,7 +107,7 @@ impl EmbeddedStore {
         .await
     }
 
-    /// redb blocks (and fsyncs): keep it off the async worker threads.
+    /// A write transaction waits for other writers and fsyncs: keep it off the async workers.
     async fn blocking<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
@@ -130,26 +130,24 @@ pub struct EmbeddedStats {
 
 #[async_trait]
 impl Store for EmbeddedStore {
+    // Reads run on the caller's thread: a redb read transaction is a snapshot of memory-mapped
+    // pages that never waits for a writer or the disk's flush, and a hop to the blocking pool
+    // cost more than the read itself.
     async fn get(&self, key: &Key) -> StoreResult<Option<Item>> {
-        let key = key.clone();
-        self.blocking(move |db| {
-            let txn = db.begin_read().map_err(db_err)?;
-            let items = txn.open_table(ITEMS).map_err(db_err)?;
-            let now = now_epoch_secs();
-            let found = items
-                .get((key.pk.as_str(), key.sk.as_str()))
-                .map_err(db_err)?
-                .map(|v| decode(v.value()))
-                .transpose()?;
-            Ok(found.filter(|item| !is_expired(item, now)))
-        })
-        .await
+        let txn = self.db.begin_read().map_err(db_err)?;
+        let items = txn.open_table(ITEMS).map_err(db_err)?;
+        let now = now_epoch_secs();
+        let found = items
+            .get((key.pk.as_str(), key.sk.as_str()))
+            .map_err(db_err)?
+            .map(|v| decode(v.value()))
+            .transpose()?;
+        Ok(found.filter(|item| !is_expired(item, now)))
     }
 
     async fn query(&self, query: &Query) -> StoreResult<QueryPage> {
         validate_query(query)?;
-        let query = query.clone();
-        self.blocking(move |db| run_query(db, &query)).await
+        run_query(&self.db, query)
     }
 
     async fn transact(&self, writes: Vec<Write>) -> StoreResult<()> {

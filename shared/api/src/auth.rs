@@ -118,7 +118,21 @@ pub struct LocalJwt {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    /// Tokens already verified, with their validity window: a client sends the same token
+    /// on every request, and checking its signature and claims again costs more than the rest
+    /// of a read. Keyed by the whole token, signature included.
+    verified: std::sync::Mutex<std::collections::HashMap<String, Verified>>,
 }
+
+#[derive(Clone)]
+struct Verified {
+    principal: Principal,
+    not_before: i64,
+    expires: i64,
+}
+
+/// Most tokens remembered; the cache starts afresh when full.
+const VERIFIED_MAX: usize = 4096;
 
 impl LocalJwt {
     pub const ISSUER: &'static str = "hospital-local";
@@ -135,6 +149,7 @@ impl LocalJwt {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            verified: Default::default(),
         }
     }
 
@@ -173,12 +188,24 @@ impl Authenticator for LocalJwt {
                     .or_else(|| h.strip_prefix("bearer "))
             })
             .ok_or_else(|| AuthError("the Authorization header must be `Bearer <token>`".into()))?;
-        let data = jsonwebtoken::decode::<serde_json::Value>(
-            token.trim(),
-            &self.decoding,
-            &self.validation,
-        )
-        .map_err(|e| AuthError(format!("invalid token: {e}")))?;
+        let token = token.trim();
+        let now = jsonwebtoken::get_current_timestamp() as i64;
+        let cached = self
+            .verified
+            .lock()
+            .ok()
+            .and_then(|c| c.get(token).cloned());
+        if let Some(v) = cached {
+            // The same leeway as the validation's, so a token is good for as long either way.
+            let leeway = self.validation.leeway as i64;
+            if now + leeway >= v.not_before && now - leeway <= v.expires {
+                return Ok(v.principal);
+            }
+            return Err(AuthError("invalid token: expired or not yet valid".into()));
+        }
+        let data =
+            jsonwebtoken::decode::<serde_json::Value>(token, &self.decoding, &self.validation)
+                .map_err(|e| AuthError(format!("invalid token: {e}")))?;
         let sub = data
             .claims
             .get("sub")
@@ -190,7 +217,22 @@ impl Authenticator for LocalJwt {
             .get(ROLES_CLAIM)
             .map(parse_roles)
             .unwrap_or_default();
-        Ok(Principal { sub, roles })
+        let principal = Principal { sub, roles };
+        let claim = |k: &str| data.claims.get(k).and_then(serde_json::Value::as_i64);
+        if let (Some(expires), Ok(mut cache)) = (claim("exp"), self.verified.lock()) {
+            if cache.len() >= VERIFIED_MAX {
+                cache.clear();
+            }
+            cache.insert(
+                token.to_string(),
+                Verified {
+                    principal: principal.clone(),
+                    not_before: claim("nbf").unwrap_or(i64::MIN),
+                    expires,
+                },
+            );
+        }
+        Ok(principal)
     }
 }
 

@@ -2,17 +2,23 @@
 //! the error envelope, request ids, auth/RBAC, body extractors, idempotency keys, paging and the
 //! OpenAPI document.
 
+pub mod admissions;
+pub mod appointments;
 pub mod auth;
 pub mod beds;
+pub mod billing;
 pub mod body;
+pub mod dev;
 pub mod doctors;
 pub mod error;
+pub mod exams;
 pub mod idempotency;
 pub mod insurers;
 pub mod medications;
 pub mod meta;
 pub mod openapi;
 pub mod patients;
+pub mod prescriptions;
 pub mod rbac;
 pub mod registry;
 pub mod request_id;
@@ -38,6 +44,8 @@ use tower_http::catch_panic::CatchPanicLayer;
 #[derive(Clone)]
 pub struct AppState {
     pub deps: Deps,
+    /// hospital-local's scenario clock, when `HOSPITAL_DEV_CLOCK=1` (the `/v1/dev` routes).
+    pub dev_clock: Option<Arc<hospital_core::time::ScenarioClock>>,
 }
 
 /// The router of one function: its routes, each with its handler.
@@ -48,14 +56,14 @@ pub fn router_of(function: &registry::Function) -> Router<AppState> {
 }
 
 /// The complete HTTP application for the named functions (hospital-local passes all of
-/// [`registry::names`], a Lambda function its own name), with the shared layers around it.
-/// Unknown names are ignored.
-pub fn app(functions: &[&str], deps: Deps, authenticator: Arc<dyn Authenticator>) -> Router {
+/// [`registry::local_names`], a Lambda function its own name), with the shared layers around
+/// it. Unknown names are ignored.
+pub fn app(functions: &[&str], state: AppState, authenticator: Arc<dyn Authenticator>) -> Router {
     let routes = functions
         .iter()
         .filter_map(|f| registry::function(f))
         .fold(Router::new(), |r, f| r.merge(router_of(f)));
-    with_shared_layers(routes, AppState { deps }, authenticator)
+    with_shared_layers(routes, state, authenticator)
 }
 
 /// Wraps routes in what every function shares: auth/RBAC, idempotency keys, the envelope for

@@ -9,11 +9,10 @@ use crate::rbac::{MEDICATION_READ, PHARMACY, STOCK_READ};
 use crate::registry::{Function, TableAccess};
 use crate::resources::{self, Crud, Ids, crud};
 use crate::routes::Route;
+use axum::Extension;
 use axum::extract::{OriginalUri, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::post;
-use axum::{Extension, Json};
 use hospital_core::medications::{self, Medication, NewStockMovement, StockMovement};
 use serde_json::json;
 
@@ -80,15 +79,5 @@ async fn record_movement(
     let medication_id = ids.first().map(String::as_str).unwrap_or_default();
     let recorded =
         medications::record_movement(&state.deps, medication_id, movement, &principal.sub).await?;
-    let mut res = (StatusCode::CREATED, Json(recorded.to_json())).into_response();
-    let headers = res.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "{}/{}",
-        uri.path().trim_end_matches('/'),
-        recorded.id
-    )) {
-        headers.insert(header::LOCATION, v);
-    }
-    headers.insert(header::ETAG, HeaderValue::from_static("\"1\""));
-    Ok(res)
+    Ok(resources::created(&recorded, uri.path()))
 }

@@ -41,6 +41,32 @@ pub const MEDICATION_READ: &[Role] = &[Admin, Manager, Doctor, Nurse, Pharmacist
 pub const PHARMACY: &[Role] = &[Admin, Pharmacist];
 pub const STOCK_READ: &[Role] = &[Admin, Manager, Pharmacist];
 
+/// Appointments: the front desk books and checks in, doctors book follow-ups and fulfil,
+/// nursing checks in; the care team and the front desk read them.
+pub const APPOINTMENT_READ: &[Role] = &[Admin, Manager, Doctor, Nurse, Receptionist];
+pub const APPOINTMENT_WRITE: &[Role] = &[Admin, Receptionist, Doctor, Nurse];
+/// Exams: doctors request; doctors and nursing record progress and results; the front desk
+/// sees them to schedule.
+pub const EXAM_READ: &[Role] = &[Admin, Doctor, Nurse, Receptionist];
+pub const EXAM_REQUEST: &[Role] = &[Admin, Doctor];
+pub const EXAM_UPDATE: &[Role] = &[Admin, Doctor, Nurse];
+/// Prescriptions: doctors prescribe (and complete or cancel); nursing administers; the
+/// pharmacy dispenses.
+pub const PRESCRIPTION_READ: &[Role] = &[Admin, Doctor, Nurse, Pharmacist];
+pub const PRESCRIBE: &[Role] = &[Admin, Doctor];
+pub const DISPENSE: &[Role] = &[Admin, Pharmacist];
+/// Admissions: the admission desk and nursing admit; nursing transfers; doctors and nursing
+/// discharge; whoever entered one in error cancels it; billing reads them to bill stays.
+pub const ADMISSION_READ: &[Role] = &[Admin, Manager, Doctor, Nurse, Receptionist, Billing];
+pub const ADMIT: &[Role] = &[Admin, Nurse, Receptionist];
+pub const ADMISSION_UPDATE: &[Role] = &[Admin, Doctor, Nurse];
+pub const TRANSFER: &[Role] = &[Admin, Nurse];
+pub const DISCHARGE: &[Role] = &[Admin, Doctor, Nurse];
+pub const ADMISSION_CANCEL: &[Role] = &[Admin, Nurse, Receptionist];
+/// Billing entries: kept by billing; read by management.
+pub const BILLING_READ: &[Role] = &[Admin, Manager, Billing];
+pub const BILLING_WRITE: &[Role] = &[Admin, Billing];
+
 /// Every route of every function, in registry order.
 pub fn routes() -> &'static [RouteRule] {
     &table().0
@@ -52,7 +78,7 @@ fn table() -> &'static Table {
     static TABLE: OnceLock<Table> = OnceLock::new();
     TABLE.get_or_init(|| {
         let mut rules = Vec::new();
-        for f in crate::registry::FUNCTIONS {
+        for f in crate::registry::all() {
             for r in (f.routes)() {
                 rules.push(RouteRule {
                     method: r.method,

@@ -6,7 +6,10 @@
 
 use crate::openapi::Schemas;
 use crate::routes::Route;
-use crate::{beds, doctors, insurers, medications, meta, patients, sectors, specialties, staff};
+use crate::{
+    admissions, appointments, beds, billing, doctors, exams, insurers, medications, meta, patients,
+    prescriptions, sectors, specialties, staff,
+};
 use serde_json::Value;
 use std::sync::OnceLock;
 
@@ -43,22 +46,40 @@ pub const FUNCTIONS: &[Function] = &[
     sectors::FUNCTION,
     beds::FUNCTION,
     medications::FUNCTION,
+    appointments::FUNCTION,
+    exams::FUNCTION,
+    prescriptions::FUNCTION,
+    admissions::FUNCTION,
+    billing::FUNCTION,
 ];
 
-pub fn function(name: &str) -> Option<&'static Function> {
-    FUNCTIONS.iter().find(|f| f.name == name)
+/// What hospital-local serves besides: its development routes.
+pub const LOCAL_FUNCTIONS: &[Function] = &[crate::dev::FUNCTION];
+
+/// Every function, Lambda or local.
+pub fn all() -> impl Iterator<Item = &'static Function> {
+    FUNCTIONS.iter().chain(LOCAL_FUNCTIONS)
 }
 
-/// The names of every HTTP function.
+pub fn function(name: &str) -> Option<&'static Function> {
+    all().find(|f| f.name == name)
+}
+
+/// The names of every HTTP function deployed as a Lambda function.
 pub fn names() -> Vec<&'static str> {
     FUNCTIONS.iter().map(|f| f.name).collect()
+}
+
+/// The names of every function hospital-local serves.
+pub fn local_names() -> Vec<&'static str> {
+    all().map(|f| f.name).collect()
 }
 
 /// The OpenAPI document of every function's routes.
 pub fn document() -> Value {
     let mut ops = Vec::new();
     let mut schemas = Schemas::default();
-    for f in FUNCTIONS {
+    for f in all() {
         for r in (f.routes)() {
             schemas.extend(&r.schemas);
             ops.push((r.method, r.path, r.op));

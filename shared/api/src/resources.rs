@@ -83,6 +83,17 @@ pub fn if_match(headers: &HeaderMap) -> ApiResult<Option<u64>> {
         })
 }
 
+/// 201 with the record, its `Location` (under the collection path given) and `ETag`.
+pub fn created<R: Resource>(record: &Record<R>, collection: &str) -> Response {
+    let location = format!("{}/{}", collection.trim_end_matches('/'), record.id);
+    one(StatusCode::CREATED, record, Some(location))
+}
+
+/// 200 with the record and its `ETag`.
+pub fn ok<R: Resource>(record: &Record<R>) -> Response {
+    one(StatusCode::OK, record, None)
+}
+
 fn one<R: Resource>(status: StatusCode, record: &Record<R>, location: Option<String>) -> Response {
     let mut res = (status, Json(record.to_json())).into_response();
     res.headers_mut().insert(header::ETAG, etag(record.version));
@@ -108,10 +119,12 @@ pub async fn create<R: Resource>(
 
 pub async fn get<R: Resource>(State(state): State<AppState>, ids: Ids) -> ApiResult<Response> {
     let (parent, id) = split::<R>(&ids, true);
-    let record = Repository::<R>::new(state.deps.clone())
-        .get(parent, id.unwrap_or_default())
+    let (version, body) = Repository::<R>::new(state.deps.clone())
+        .get_json(parent, id.unwrap_or_default())
         .await?;
-    Ok(one(StatusCode::OK, &record, None))
+    let mut res = Json(body).into_response();
+    res.headers_mut().insert(header::ETAG, etag(version));
+    Ok(res)
 }
 
 pub async fn update<R: Resource>(
@@ -175,7 +188,7 @@ pub async fn list<R: Resource>(
         };
         check_filter_value(name, value, max)?;
     }
-    let filter = R::filter(&filters)?;
+    let filter = R::filter(&filters, &state.deps.calendar)?;
     let page = Repository::<R>::new(state.deps.clone())
         .list(parent, filter, paging.limit, paging.cursor.as_deref())
         .await?;
@@ -319,6 +332,16 @@ pub struct Crud {
 /// resource is a record that is never deleted) delete on the item. `example` is a valid
 /// create body.
 pub fn crud<R: Resource + ToSchema>(c: Crud, example: Value) -> Vec<Route> {
+    crud_with::<R>(c, example, routing::post(create::<R>))
+}
+
+/// [`crud`] with a create handler of the resource's own (a use case that does more than write
+/// the resource: admitting a patient takes a bed).
+pub fn crud_with<R: Resource + ToSchema>(
+    c: Crud,
+    example: Value,
+    create_handler: routing::MethodRouter<AppState>,
+) -> Vec<Route> {
     let mut schemas = Schemas::default();
     let name = schemas.resource::<R>();
     let kind = R::KIND;
@@ -351,7 +374,7 @@ pub fn crud<R: Resource + ToSchema>(c: Crud, example: Value) -> Vec<Route> {
         created
     };
     routes.push(
-        Route::at("POST", c.collection, c.create, routing::post(create::<R>))
+        Route::at("POST", c.collection, c.create, create_handler)
             .summary(
                 c.tag,
                 &format!("create_{kind}"),

@@ -66,6 +66,14 @@ pub struct Bed {
     pub kind: BedKind,
     /// `occupied` is set and cleared by admissions only.
     pub status: BedStatus,
+    /// When the bed entered its status (set by the server).
+    #[serde(
+        default,
+        with = "crate::time::instant_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<String>, format = DateTime, read_only)]
+    pub status_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The partition of the bed-board tallies.
@@ -73,6 +81,7 @@ pub const BOARD: &str = "bed-board";
 
 impl Resource for Bed {
     const KIND: &'static str = "bed";
+    const SERVER_FIELDS: &'static [&'static str] = &["status_since"];
     const FILTERS: &'static [(&'static str, FilterKind)] = &[
         (
             "sector_id",
@@ -90,7 +99,7 @@ impl Resource for Bed {
         ),
     ];
 
-    fn filter(params: &[(&str, &str)]) -> DomainResult<Filter> {
+    fn filter(params: &[(&str, &str)], _calendar: &crate::time::Calendar) -> DomainResult<Filter> {
         let get = |name: &str| params.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
         let status = match get("status") {
             Some(s) => Some(BedStatus::parse(s).ok_or_else(|| {
@@ -114,6 +123,7 @@ impl Resource for Bed {
                     Some(s) => SkRange::BeginsWith(format!("{}#", s.as_str())),
                     None => SkRange::All,
                 },
+                only: Vec::new(),
             }),
         }
     }
@@ -121,7 +131,11 @@ impl Resource for Bed {
     fn normalize(&mut self) {
         self.code = self.code.trim().to_string();
     }
-    fn check_change(&self, before: Option<&Self>) -> Vec<FieldError> {
+    fn check_change(
+        &self,
+        before: Option<&Self>,
+        _calendar: &crate::time::Calendar,
+    ) -> Vec<FieldError> {
         let was = before.map(|b| b.status);
         let mut errors = Vec::new();
         if self.status == BedStatus::Occupied && was != Some(BedStatus::Occupied) {
@@ -145,6 +159,36 @@ impl Resource for Bed {
         }
         errors
     }
+    fn stamp(
+        &mut self,
+        before: Option<&Self>,
+        now: chrono::DateTime<chrono::Utc>,
+        _today: chrono::NaiveDate,
+    ) {
+        if before.is_none_or(|b| b.status != self.status) {
+            self.status_since = Some(now);
+        }
+    }
+
+    fn on_change(change: &crate::resource::Change<'_, Self>, tx: &mut crate::resource::Tx) {
+        let (Some(before), Some(after)) = (change.before, change.after) else {
+            return;
+        };
+        if after.data.status == BedStatus::Available && before.data.status != BedStatus::Available {
+            tx.event(crate::events::DomainEvent::new(
+                "hospital.beds",
+                "BedReleased",
+                change.now,
+                serde_json::json!({
+                    "bed_id": after.id,
+                    "sector_id": after.data.sector_id,
+                    "code": after.data.code,
+                    "previous_status": before.data.status.as_str(),
+                }),
+            ));
+        }
+    }
+
     fn undeletable(&self) -> Option<String> {
         (self.status == BedStatus::Occupied)
             .then(|| "an occupied bed cannot be deleted; discharge its patient first".to_string())

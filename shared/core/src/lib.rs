@@ -1,16 +1,22 @@
 //! Hospital domain: entities, validation rules, key design and the ports they need.
 //! Nothing here names AWS, HTTP or a file (DESIGN §2).
 
+pub mod admissions;
+pub mod appointments;
 pub mod beds;
+pub mod billing;
 pub mod cursor;
 pub mod doctors;
 pub mod error;
 pub mod events;
+pub mod exams;
 pub mod ids;
 pub mod insurers;
+pub mod intervals;
 pub mod json;
 pub mod medications;
 pub mod patients;
+pub mod prescriptions;
 pub mod resource;
 pub mod sectors;
 pub mod specialties;

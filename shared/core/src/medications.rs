@@ -69,11 +69,12 @@ impl Resource for Medication {
     const SERVER_FIELDS: &'static [&'static str] = &["stock_quantity"];
     const PROTECTED_CHILDREN: &'static [&'static str] = &[StockMovement::KIND];
 
-    fn filter(params: &[(&str, &str)]) -> DomainResult<Filter> {
+    fn filter(params: &[(&str, &str)], _calendar: &crate::time::Calendar) -> DomainResult<Filter> {
         match params {
             [("below_minimum", "true")] => Ok(Filter::Index2 {
                 pk: BELOW_MINIMUM.into(),
                 sk: SkRange::All,
+                only: Vec::new(),
             }),
             [("below_minimum", "false")] => Ok(Filter::All),
             [("below_minimum", _)] => Err(DomainError::bad_request(

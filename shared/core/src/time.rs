@@ -110,6 +110,31 @@ pub const LAST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2100, 12, 31) {
 pub const DATE_PATTERN: &str =
     r"^(19[0-9]{2}|20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$";
 
+/// The JSON Schema of a date query parameter.
+pub const DATE_SCHEMA: &str = r#"{"type": "string", "format": "date", "pattern": "^(19[0-9]{2}|20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}"#;
+
+/// The first instant of `day` and of the day after, in `tz` (midnight, or the first moment
+/// after a daylight-saving gap).
+pub fn day_bounds(day: NaiveDate, tz: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
+    let start = |d: NaiveDate| -> DateTime<Utc> {
+        use chrono::TimeZone;
+        let midnight = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+        match tz.from_local_datetime(&midnight) {
+            chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
+                t.with_timezone(&Utc)
+            }
+            // Midnight skipped by a clock change: the day starts an hour later.
+            chrono::LocalResult::None => tz
+                .from_local_datetime(&(midnight + chrono::Duration::hours(1)))
+                .earliest()
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or_else(|| midnight.and_utc()),
+        }
+    };
+    let next = day.succ_opt().unwrap_or(day);
+    (start(day), start(next))
+}
+
 /// Parses `YYYY-MM-DD` strictly: four-digit year (1900–2100), two-digit month and day, a real
 /// date. No signs, expanded years or unpadded fields.
 pub fn parse_date(s: &str) -> Result<NaiveDate, String> {

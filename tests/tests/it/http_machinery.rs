@@ -35,7 +35,10 @@ async fn a_panic_is_an_enveloped_500_with_the_request_id() {
     );
     let app = with_shared_layers(
         routes,
-        AppState { deps: deps() },
+        AppState {
+            deps: deps(),
+            dev_clock: None,
+        },
         Arc::new(LocalJwt::new(b"k")),
     );
     let req = Request::get("/v1/health")
@@ -76,7 +79,11 @@ async fn logs_carry_request_ids_but_no_personal_data() {
     let token = jwt
         .issue("user-7", &[Role::Admin], crate::common::now(), 600)
         .unwrap();
-    let app = hospital_api::app(&hospital_api::registry::names(), deps(), Arc::new(jwt));
+    let state = AppState {
+        deps: deps(),
+        dev_clock: None,
+    };
+    let app = hospital_api::app(&hospital_api::registry::local_names(), state, Arc::new(jwt));
     let patient = crate::common::patient("Beatriz Nascimento", 77);
     let mut bad = patient.clone();
     bad["email"] = "beatriz-secret@example.com-not-valid".into();

@@ -92,7 +92,7 @@ async fn every_sample_event_is_served_by_its_function() {
 async fn a_created_patient_is_found_by_the_get_event_flow() {
     // create.json against an empty store must create; proves the claims carry a role that may.
     let app = hospital_functions::http_app("patients", memory_deps());
-    let text = std::fs::read_to_string(root().join("events/patients/create.json")).unwrap();
+    let text = std::fs::read_to_string(root().join("events/patients/create-patient.json")).unwrap();
     let req = lambda_http::request::from_str(&text)
         .unwrap()
         .map(|b| axum::body::Body::from(b.to_vec()));

@@ -19,7 +19,11 @@ fn app(jwt: LocalJwt) -> axum::Router {
         calendar: Calendar::system(),
         cursors: hospital_core::cursor::Cursors::new(b"test"),
     };
-    hospital_api::app(&hospital_api::registry::names(), deps, Arc::new(jwt))
+    let state = hospital_api::AppState {
+        deps,
+        dev_clock: None,
+    };
+    hospital_api::app(&hospital_api::registry::local_names(), state, Arc::new(jwt))
 }
 
 fn concrete(path: &str) -> String {

@@ -29,10 +29,23 @@ pub enum Filter {
     SortPrefix(String),
     /// The one resource holding this unique value, if any.
     Unique(super::Unique),
-    /// A partition of the second index, optionally narrowed by sort key.
+    /// A partition of the second index, optionally narrowed by sort key, keeping only the
+    /// items whose attributes equal the given strings.
     Index2 {
         pk: String,
         sk: SkRange,
+        only: Vec<(String, String)>,
+    },
+    /// A partition of the views ([`super::View`]), likewise.
+    View {
+        pk: String,
+        sk: SkRange,
+        only: Vec<(String, String)>,
+    },
+    /// The whole list (the first index) in a sort-key range, likewise.
+    Range {
+        sk: SkRange,
+        only: Vec<(String, String)>,
     },
 }
 

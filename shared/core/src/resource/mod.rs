@@ -26,8 +26,10 @@ use crate::DomainResult;
 use crate::error::FieldError;
 use crate::store::Key;
 use crate::time::Calendar;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::future::Future;
 use validator::Validate;
 
 /// A value that must be unique among the resources of one kind.
@@ -54,6 +56,15 @@ impl Reference {
             id: id.into(),
         }
     }
+}
+
+/// A copy of a record kept under another key, in the same transaction as the record: for a
+/// list neither index serves (a patient's appointments, a bed's admissions). Listed by a
+/// query of its partition, in sort-key order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct View {
+    pub pk: String,
+    pub sk: String,
 }
 
 /// A counter item a resource contributes one to; `labels` are stored with the count.
@@ -98,6 +109,11 @@ pub trait Resource:
     fn uniques(&self) -> Vec<Unique> {
         Vec::new()
     }
+    /// What to say when a unique value of `field` is taken (default: "another <kind> already
+    /// has this <field>").
+    fn conflict_message(_field: &str) -> Option<&'static str> {
+        None
+    }
     /// Listing order of top-level resources (a name through [`crate::validate::sort_text`]);
     /// the id is appended after a space.
     fn sort_key(&self) -> String {
@@ -107,7 +123,7 @@ pub trait Resource:
     const FILTERS: &'static [(&'static str, FilterKind)] = &[];
     /// Builds the list filter from the filter parameters given (each one of [`Self::FILTERS`]).
     /// The default accepts one parameter at a time.
-    fn filter(params: &[(&str, &str)]) -> DomainResult<Filter> {
+    fn filter(params: &[(&str, &str)], _calendar: &Calendar) -> DomainResult<Filter> {
         default_filter::<Self>(params)
     }
 
@@ -128,8 +144,8 @@ pub trait Resource:
         Vec::new()
     }
     /// Rules about becoming `self`: from `before` on update, from nothing on create (allowed
-    /// status transitions).
-    fn check_change(&self, _before: Option<&Self>) -> Vec<FieldError> {
+    /// status transitions, what may change in which state, times relative to now).
+    fn check_change(&self, _before: Option<&Self>, _calendar: &Calendar) -> Vec<FieldError> {
         Vec::new()
     }
     /// Why this resource can't be deleted now, if it can't (an occupied bed): a 409.
@@ -145,7 +161,25 @@ pub trait Resource:
     fn tallies(&self) -> Vec<Tally> {
         Vec::new()
     }
+    /// Where copies of the record are kept for lists ([`View`]).
+    fn views(&self, _id: &str) -> Vec<View> {
+        Vec::new()
+    }
+    /// Server-maintained fields a change sets (when a status moved, …), before validation.
+    /// `today` is the hospital's date at `now`.
+    fn stamp(&mut self, _before: Option<&Self>, _now: DateTime<Utc>, _today: chrono::NaiveDate) {}
     /// What else a change of this resource writes in its transaction: domain events for the
     /// outbox, history items. Called for creates, updates and deletes alike.
     fn on_change(_change: &Change<'_, Self>, _tx: &mut Tx) {}
+    /// Checks and writes a change needs that read other items (a doctor holds the specialty
+    /// booked, a slot of the agenda is free), added to the change's transaction. When the
+    /// transaction then fails on something read here moving ([`Blame::Moved`]), the change
+    /// is planned again on fresh reads.
+    fn plan<'a>(
+        _change: &'a Change<'a, Self>,
+        _deps: &'a Deps,
+        _tx: &'a mut Tx,
+    ) -> impl Future<Output = DomainResult<()>> + Send + 'a {
+        async { Ok(()) }
+    }
 }

@@ -2,7 +2,7 @@
 
 use super::keys::{item_key, parent_field, parent_key, unique_key};
 use super::record::META;
-use super::tx::{Blame, Tx, TxError};
+use super::tx::{Blame, Change, Tx, TxError};
 use super::{ATTEMPTS, DEFAULT_LIMIT, Filter, MAX_CHILDREN, MAX_LIMIT, Record, Resource, Unique};
 use crate::cursor::Cursors;
 use crate::error::{DomainError, DomainResult, FieldError};
@@ -36,26 +36,59 @@ impl Deps {
         limit: Option<usize>,
         cursor: Option<&str>,
     ) -> DomainResult<(Vec<Item>, Option<String>)> {
+        self.page_where(query, limit, cursor, &[]).await
+    }
+
+    /// [`Self::page`], keeping only items whose attributes equal the strings of `only`. The
+    /// store is read a few pages at most per call, so a page may hold fewer than `limit` items
+    /// while `next_cursor` says more may follow (as DynamoDB's filter expressions do).
+    pub async fn page_where(
+        &self,
+        query: Query,
+        limit: Option<usize>,
+        cursor: Option<&str>,
+        only: &[(String, String)],
+    ) -> DomainResult<(Vec<Item>, Option<String>)> {
         let limit = check_limit(limit)?;
-        let start = cursor.map(|c| self.cursors.decode(c, &query)).transpose()?;
-        let query = query.limit(limit + 1).start_after(start);
-        let page = self.store.query(&query).await?;
-        let mut items = page.items;
-        let next_cursor = if items.len() > limit {
-            items.truncate(limit);
-            items
-                .last()
-                .map(|last| self.cursors.encode(&query.key_of(last), &query))
-        } else {
-            // Fewer than asked yet not finished: the store skipped expired items; go on from
-            // where it stopped.
-            page.last_key
-                .as_ref()
-                .map(|k| self.cursors.encode(k, &query))
+        let mut start = cursor.map(|c| self.cursors.decode(c, &query)).transpose()?;
+        let keep = |item: &Item| {
+            only.iter()
+                .all(|(k, v)| item.get(k).and_then(Value::as_str) == Some(v.as_str()))
         };
-        Ok((items, next_cursor))
+        let mut items: Vec<Item> = Vec::new();
+        for _ in 0..FILTERED_READS {
+            let q = query.clone().limit(limit + 1).start_after(start.take());
+            let page = self.store.query(&q).await?;
+            let read = page.items.len();
+            let last_read = page.items.last().map(|i| q.key_of(i));
+            for item in page.items {
+                if items.len() > limit {
+                    break;
+                }
+                if keep(&item) {
+                    items.push(item);
+                }
+            }
+            if items.len() > limit {
+                items.truncate(limit);
+                let last = items.last().map(|i| self.cursors.encode(&q.key_of(i), &q));
+                return Ok((items, last));
+            }
+            // The partition ends here unless the store stopped at its limit (or skipped
+            // expired items and said where it stopped).
+            start = match (page.last_key, read > limit) {
+                (Some(k), _) => Some(k),
+                (None, true) => last_read,
+                (None, false) => return Ok((items, None)),
+            };
+        }
+        let next = start.map(|k| self.cursors.encode(&k, &query));
+        Ok((items, next))
     }
 }
+
+/// Store pages a filtered list reads at most per request.
+const FILTERED_READS: usize = 4;
 
 /// `?limit=`: 1 to [`MAX_LIMIT`], default [`DEFAULT_LIMIT`].
 pub fn check_limit(limit: Option<usize>) -> DomainResult<usize> {
@@ -137,7 +170,7 @@ impl<R: Resource> Repository<R> {
             Err(e) => field_errors(&e),
         };
         errors.extend(data.check(&self.deps.calendar));
-        errors.extend(data.check_change(before));
+        errors.extend(data.check_change(before, &self.deps.calendar));
         for r in data.references() {
             if !ids::is_id(&r.id) && !errors.iter().any(|e| e.field == r.field) {
                 errors.push(FieldError::new(
@@ -189,18 +222,29 @@ impl<R: Resource> Repository<R> {
                 ),
             });
         }
+        data.stamp(None, self.deps.calendar.now(), self.deps.calendar.today());
         let record = Record::new(
             ids::new_id(),
             parent_id.map(str::to_string),
             self.deps.calendar.now(),
             data,
         );
-        let mut tx = self.deps.tx();
-        tx.create(&record);
-        match tx.commit(self.deps.store.as_ref()).await {
-            Ok(()) => Ok(record),
-            Err(e) => Err(self.explain(e, None, parent_id, &record.id).await),
+        for _ in 0..ATTEMPTS {
+            let mut tx = self.deps.tx();
+            tx.create(&record);
+            let change = Change {
+                before: None,
+                after: Some(&record),
+                now: tx.now(),
+            };
+            R::plan(&change, &self.deps, &mut tx).await?;
+            match tx.commit(self.deps.store.as_ref()).await {
+                Ok(()) => return Ok(record),
+                Err(e) if e.is_retryable() => continue,
+                Err(e) => return Err(self.explain(e, None, parent_id, &record.id).await),
+            }
         }
+        Err(self.busy())
     }
 
     /// The caller-facing error of a failed transaction on the resource `id`.
@@ -273,14 +317,31 @@ impl<R: Resource> Repository<R> {
         }
     }
 
-    /// Records of this resource from any query over its items.
+    /// The public JSON and version of a stored resource, read as stored (the GET route's path).
+    pub async fn get_json(&self, parent_id: Option<&str>, id: &str) -> DomainResult<(u64, Value)> {
+        let parent_id = self.parent_ids(parent_id)?;
+        let not_found = || DomainError::NotFound {
+            kind: R::KIND,
+            id: id.to_string(),
+        };
+        if !ids::is_id(id) {
+            return Err(not_found());
+        }
+        match self.deps.store.get(&item_key::<R>(parent_id, id)).await? {
+            Some(item) => Record::<R>::json_of_item(item),
+            None => Err(not_found()),
+        }
+    }
+
+    /// Records of this resource from any query over its items (or its views).
     pub async fn page(
         &self,
         query: Query,
         limit: Option<usize>,
         cursor: Option<&str>,
+        only: &[(String, String)],
     ) -> DomainResult<Page<R>> {
-        let (items, next_cursor) = self.deps.page(query, limit, cursor).await?;
+        let (items, next_cursor) = self.deps.page_where(query, limit, cursor, only).await?;
         let items = items
             .into_iter()
             .map(Record::from_item)
@@ -296,22 +357,26 @@ impl<R: Resource> Repository<R> {
         cursor: Option<&str>,
     ) -> DomainResult<Page<R>> {
         let parent_id = self.parent_ids(parent_id)?;
-        let query = match (filter, R::PARENT, parent_id) {
+        let (query, only) = match (filter, R::PARENT, parent_id) {
             (Filter::Unique(u), _, _) => {
                 return self.find_unique(&u, parent_id, limit, cursor).await;
             }
             (_, Some(parent), Some(pid)) => {
                 self.require_parent(parent, pid).await?;
-                Query::table(format!("{parent}#{pid}"))
-                    .sk(SkRange::BeginsWith(format!("{}#", R::KIND)))
+                let q = Query::table(format!("{parent}#{pid}"))
+                    .sk(SkRange::BeginsWith(format!("{}#", R::KIND)));
+                (q, Vec::new())
             }
-            (Filter::SortPrefix(prefix), _, _) => {
-                Query::index(Index::Gsi1, R::KIND).sk(SkRange::BeginsWith(prefix))
-            }
-            (Filter::Index2 { pk, sk }, _, _) => Query::index(Index::Gsi2, pk).sk(sk),
-            _ => Query::index(Index::Gsi1, R::KIND),
+            (Filter::SortPrefix(prefix), _, _) => (
+                Query::index(Index::Gsi1, R::KIND).sk(SkRange::BeginsWith(prefix)),
+                Vec::new(),
+            ),
+            (Filter::Index2 { pk, sk, only }, _, _) => (Query::index(Index::Gsi2, pk).sk(sk), only),
+            (Filter::View { pk, sk, only }, _, _) => (Query::table(pk).sk(sk), only),
+            (Filter::Range { sk, only }, _, _) => (Query::index(Index::Gsi1, R::KIND).sk(sk), only),
+            _ => (Query::index(Index::Gsi1, R::KIND), Vec::new()),
         };
-        self.page(query, limit, cursor).await
+        self.page(query, limit, cursor, &only).await
     }
 
     async fn require_parent(&self, parent: &'static str, pid: &str) -> DomainResult<()> {
@@ -419,9 +484,16 @@ impl<R: Resource> Repository<R> {
             if data == current.data {
                 return Ok(current);
             }
-            let record = current.next(data, self.deps.calendar.now());
             let mut tx = self.deps.tx();
+            data.stamp(Some(&current.data), tx.now(), tx.today());
+            let record = current.next(data, tx.now());
             tx.update(&current, &record);
+            let change = Change {
+                before: Some(&current),
+                after: Some(&record),
+                now: tx.now(),
+            };
+            R::plan(&change, &self.deps, &mut tx).await?;
             match tx.commit(self.deps.store.as_ref()).await {
                 Ok(()) => return Ok(record),
                 Err(e) if e.is_retryable() && if_match.is_none() => continue,
@@ -450,6 +522,12 @@ impl<R: Resource> Repository<R> {
             }
             let mut tx = self.deps.tx();
             tx.delete(&current);
+            let change = Change {
+                before: Some(&current),
+                after: None,
+                now: tx.now(),
+            };
+            R::plan(&change, &self.deps, &mut tx).await?;
             if R::PARENT.is_none() {
                 self.refuse_if_kept(id).await?;
                 for child in self.children(&item_key::<R>(None, id)).await? {

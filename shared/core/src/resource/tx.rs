@@ -20,6 +20,7 @@ pub enum Blame {
     Unique {
         kind: &'static str,
         field: &'static str,
+        message: Option<&'static str>,
     },
     /// The parent of a sub-resource is gone (404).
     Parent { kind: &'static str, id: String },
@@ -77,9 +78,15 @@ impl Blame {
     /// (`Item`, `Referenced` and `Moved` need the caller's context: `None`).
     pub fn error(&self) -> Option<DomainError> {
         match self {
-            Blame::Unique { kind, field } => Some(DomainError::conflict(
+            Blame::Unique {
+                kind,
+                field,
+                message,
+            } => Some(DomainError::conflict(
                 *field,
-                format!("another {kind} already has this {field}"),
+                message
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("another {kind} already has this {field}")),
             )),
             Blame::Parent { kind, id } => Some(DomainError::NotFound {
                 kind,
@@ -281,6 +288,7 @@ impl Tx {
         }
         self.references::<R>(&record.id, &distinct(record.data.references()), &[]);
         self.tallies(&record.data.tallies(), &[]);
+        self.views(None, Some(record));
         R::on_change(
             &Change {
                 before: None,
@@ -289,6 +297,32 @@ impl Tx {
             },
             self,
         );
+    }
+
+    /// Writes the record's copies under its views, and removes those it no longer has.
+    fn views<R: Resource>(&mut self, before: Option<&Record<R>>, after: Option<&Record<R>>) {
+        let old = before.map(|r| r.data.views(&r.id)).unwrap_or_default();
+        let new = after.map(|r| r.data.views(&r.id)).unwrap_or_default();
+        for v in old.iter().filter(|v| !new.contains(v)) {
+            self.push(
+                Write::delete(Key::new(v.pk.clone(), v.sk.clone())),
+                Blame::Moved,
+            );
+        }
+        if let Some(record) = after
+            && !new.is_empty()
+        {
+            let Value::Object(json) = record.to_json() else {
+                return;
+            };
+            for v in new {
+                let mut item = json.clone();
+                item.insert("pk".into(), v.pk.into());
+                item.insert("sk".into(), v.sk.into());
+                item.insert(ENTITY.into(), format!("{}_view", R::KIND).into());
+                self.push(Write::put(item), Blame::Moved);
+            }
+        }
     }
 
     /// Writes the next version of a resource, conditional on the version it was read at, with
@@ -311,6 +345,7 @@ impl Tx {
         );
         self.references::<R>(&after.id, &minus(&new, &old), &minus(&old, &new));
         self.tallies(&after.data.tallies(), &before.data.tallies());
+        self.views(Some(before), Some(after));
         R::on_change(
             &Change {
                 before: Some(before),
@@ -348,6 +383,7 @@ impl Tx {
         }
         self.references::<R>(&record.id, &[], &distinct(record.data.references()));
         self.tallies(&[], &record.data.tallies());
+        self.views(Some(record), None);
         R::on_change(
             &Change {
                 before: Some(record),
@@ -373,6 +409,7 @@ impl Tx {
             Blame::Unique {
                 kind: R::KIND,
                 field: u.field,
+                message: R::conflict_message(u.field),
             },
         );
     }
