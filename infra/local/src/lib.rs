@@ -178,6 +178,8 @@ pub fn app(config: &Config, store: Arc<dyn Store>) -> Result<axum::Router, Strin
 /// A running server, for tests and benchmarks.
 pub struct Server {
     pub addr: std::net::SocketAddr,
+    /// The store it serves (tests inspect it: outbox records, counters).
+    pub store: Arc<dyn Store>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -198,7 +200,7 @@ impl Server {
 /// Binds `config.addr` and serves in the background.
 pub async fn start(config: &Config) -> Result<Server, String> {
     let store = open_store(config).await?;
-    let app = app(config, store)?;
+    let app = app(config, store.clone())?;
     let listener = tokio::net::TcpListener::bind(&config.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
@@ -216,6 +218,7 @@ pub async fn start(config: &Config) -> Result<Server, String> {
     });
     Ok(Server {
         addr,
+        store,
         shutdown: Some(tx),
         task,
     })
