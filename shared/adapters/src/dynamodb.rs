@@ -9,7 +9,6 @@ use std::fmt::Display;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_config::BehaviorVersion;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::types::{
@@ -48,11 +47,7 @@ impl DynamoStore {
     /// A store whose client is configured from the environment (credentials, region, …),
     /// talking to `endpoint` instead of AWS when given (moto, DynamoDB Local).
     pub async fn from_env(table: impl Into<String>, endpoint: Option<String>) -> Self {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
-        if let Some(endpoint) = endpoint {
-            loader = loader.endpoint_url(endpoint);
-        }
-        let config = loader.load().await;
+        let config = crate::aws::sdk_config(endpoint).await;
         Self::new(Client::new(&config), table)
     }
 

@@ -6,6 +6,7 @@
 //! Both reject the same malformed requests the same way (see [`validate_writes`] and
 //! [`validate_query`]) so that code tested on the embedded store behaves alike on DynamoDB.
 
+pub mod aws;
 pub mod dynamodb;
 pub mod embedded;
 

@@ -236,13 +236,57 @@ impl Authenticator for LocalJwt {
     }
 }
 
-/// Route middleware: authenticates, then checks the route's roles in the RBAC table.
-/// Routes missing from the table are refused (fail closed).
-pub async fn middleware(
-    State(auth): State<Arc<dyn Authenticator>>,
-    req: Request,
-    next: Next,
-) -> Response {
+/// The roles of each route an application serves, by method and route template.
+#[derive(Debug, Clone, Default)]
+pub struct Rules {
+    /// Route template → (method, roles) of each method it takes.
+    by_path: std::collections::HashMap<&'static str, Vec<(&'static str, &'static [Role])>>,
+}
+
+impl Rules {
+    pub fn insert(&mut self, method: &'static str, path: &'static str, roles: &'static [Role]) {
+        self.by_path.entry(path).or_default().push((method, roles));
+    }
+    /// Every route of every function (the RBAC table).
+    pub fn all() -> Self {
+        let mut rules = Rules::default();
+        for r in rbac::routes() {
+            rules.insert(r.method, r.path, r.roles);
+        }
+        rules
+    }
+    fn roles(&self, method: &Method, path: &str) -> Option<&'static [Role]> {
+        self.by_path
+            .get(path)?
+            .iter()
+            .find(|(m, _)| *m == method.as_str())
+            .map(|(_, r)| *r)
+    }
+    fn knows(&self, path: &str) -> bool {
+        self.by_path.contains_key(path)
+    }
+}
+
+/// What the auth layer checks with: who the caller is, and what each route allows.
+#[derive(Clone)]
+pub struct Access {
+    authenticator: Arc<dyn Authenticator>,
+    rules: Arc<Rules>,
+}
+
+impl Access {
+    pub fn new(authenticator: Arc<dyn Authenticator>, rules: Rules) -> Self {
+        Self {
+            authenticator,
+            rules: Arc::new(rules),
+        }
+    }
+}
+
+/// Route middleware: authenticates, then checks the route's roles. Routes without a rule are
+/// refused (fail closed).
+pub async fn middleware(State(access): State<Access>, req: Request, next: Next) -> Response {
+    let auth = &access.authenticator;
     let (mut parts, body) = req.into_parts();
     let path = parts
         .extensions
@@ -255,22 +299,22 @@ pub async fn middleware(
     } else {
         parts.method.clone()
     };
-    let Some(rule) = rbac::rule(&method, &path) else {
-        if rbac::known_path(&path) {
+    let Some(roles) = access.rules.roles(&method, &path) else {
+        if access.rules.knows(&path) {
             // A known path with a method it lacks: no handler runs; let the router say 405.
             return next.run(Request::from_parts(parts, body)).await;
         }
         tracing::error!(route = %path, "route missing from the RBAC table");
         return ApiError::forbidden().into_response();
     };
-    if rule.roles.is_empty() {
+    if roles.is_empty() {
         return next.run(Request::from_parts(parts, body)).await;
     }
     let principal = match auth.authenticate(&parts) {
         Ok(p) => p,
         Err(AuthError(message)) => return ApiError::unauthorized(message).into_response(),
     };
-    if !principal.roles.iter().any(|r| rule.roles.contains(r)) {
+    if !principal.roles.iter().any(|r| roles.contains(r)) {
         tracing::info!(sub = %principal.sub, "forbidden");
         return ApiError::forbidden().into_response();
     }

@@ -1,4 +1,4 @@
-//! The error envelope of every failure, from every layer (DESIGN §4, the seed's RF15):
+//! The error envelope of every failure, from every layer (docs/http.md; RF15):
 //! `{"error": [{"title", "message", "field"?}], "request_id"}`.
 
 use crate::request_id;

@@ -1,4 +1,4 @@
-//! `Idempotency-Key` on POST (DESIGN §4): the first response for a key is stored for 24 hours
+//! `Idempotency-Key` on POST (docs/http.md): the first response for a key is stored for 24 hours
 //! and replayed for a repeat of the same request; the same key with a different request is a
 //! 422; a repeat while the first is still running is a 409. Keys are scoped to the caller.
 //! A "pending" marker claims the key first (a conditional write), so two racing requests with

@@ -1,4 +1,4 @@
-//! The insurers function: health plans (RF11, the seed's convênios).
+//! The insurers function: health plans (RF11; convênios in Portuguese).
 
 use crate::rbac::{INSURER_READ, INSURER_WRITE};
 use crate::registry::{Function, TableAccess};

@@ -48,22 +48,20 @@ pub struct AppState {
     pub dev_clock: Option<Arc<hospital_core::time::ScenarioClock>>,
 }
 
-/// The router of one function: its routes, each with its handler.
-pub fn router_of(function: &registry::Function) -> Router<AppState> {
-    (function.routes)()
-        .into_iter()
-        .fold(Router::new(), |r, route| r.route(route.path, route.handler))
-}
-
 /// The complete HTTP application for the named functions (hospital-local passes all of
 /// [`registry::local_names`], a Lambda function its own name), with the shared layers around
-/// it. Unknown names are ignored.
+/// it. Unknown names are ignored. Only these functions' routes are built: the roles the auth
+/// layer checks come from them.
 pub fn app(functions: &[&str], state: AppState, authenticator: Arc<dyn Authenticator>) -> Router {
-    let routes = functions
-        .iter()
-        .filter_map(|f| registry::function(f))
-        .fold(Router::new(), |r, f| r.merge(router_of(f)));
-    with_shared_layers(routes, state, authenticator)
+    let mut router = Router::new();
+    let mut rules = auth::Rules::default();
+    for f in functions.iter().filter_map(|f| registry::function(f)) {
+        for route in (f.routes)() {
+            rules.insert(route.method, route.path, route.roles);
+            router = router.route(route.path, route.handler);
+        }
+    }
+    with_shared_layers(router, state, auth::Access::new(authenticator, rules))
 }
 
 /// Wraps routes in what every function shares: auth/RBAC, idempotency keys, the envelope for
@@ -71,13 +69,13 @@ pub fn app(functions: &[&str], state: AppState, authenticator: Arc<dyn Authentic
 pub fn with_shared_layers(
     routes: Router<AppState>,
     state: AppState,
-    authenticator: Arc<dyn Authenticator>,
+    access: auth::Access,
 ) -> Router {
     routes
         // route_layer: only matched routes are authenticated, so an unknown path is a 404.
         // Added last runs first: auth, then idempotency (which scopes keys by caller).
         .route_layer(from_fn_with_state(state.clone(), idempotency::middleware))
-        .route_layer(from_fn_with_state(authenticator, auth::middleware))
+        .route_layer(from_fn_with_state(access, auth::middleware))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body::MAX_BODY_BYTES))

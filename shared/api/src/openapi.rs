@@ -29,11 +29,61 @@ pub const IF_MATCH_PATTERN: &str = "^(\\*|(W/)?\"[0-9]{1,19}\"|[0-9]{1,19})$";
 pub const FILTER_MAX: usize = 200;
 pub const UNIQUE_FILTER_MAX: usize = 40;
 
-/// Schemas by name, as JSON.
-#[derive(Debug, Clone, Default)]
-pub struct Schemas(BTreeMap<String, Value>);
+/// The schemas a route refers to, generated only when the document is assembled (a Lambda
+/// function builds its routes at start-up and never needs them).
+#[derive(Clone, Default)]
+pub struct Schemas {
+    deferred: Vec<fn(&mut SchemaMap)>,
+    raw: Vec<(String, Value)>,
+}
+
+impl std::fmt::Debug for Schemas {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Schemas").finish_non_exhaustive()
+    }
+}
 
 impl Schemas {
+    /// `T` and the schemas it refers to.
+    pub fn add<T: ToSchema>(&mut self) {
+        self.deferred.push(|m| m.add::<T>());
+    }
+
+    /// The four schemas of a resource (see [`SchemaMap::resource`]); answers `X`'s name.
+    pub fn resource<R: Resource + ToSchema>(&mut self) -> String {
+        self.deferred.push(|m| {
+            m.resource::<R>();
+        });
+        R::name().into_owned()
+    }
+
+    pub fn insert(&mut self, name: String, schema: Value) {
+        self.raw.push((name, schema));
+    }
+
+    pub fn extend(&mut self, other: &Schemas) {
+        self.deferred.extend(other.deferred.iter().copied());
+        self.raw.extend(other.raw.iter().cloned());
+    }
+
+    /// Generates them.
+    pub fn build(&self) -> SchemaMap {
+        let mut map = SchemaMap::default();
+        for f in &self.deferred {
+            f(&mut map);
+        }
+        for (k, v) in &self.raw {
+            map.0.insert(k.clone(), v.clone());
+        }
+        map
+    }
+}
+
+/// Schemas by name, as JSON.
+#[derive(Debug, Clone, Default)]
+pub struct SchemaMap(BTreeMap<String, Value>);
+
+impl SchemaMap {
     pub fn add<T: ToSchema>(&mut self) {
         let mut refs = Vec::new();
         T::schemas(&mut refs);
@@ -45,24 +95,17 @@ impl Schemas {
         }
     }
 
-    pub fn insert(&mut self, name: String, schema: Value) {
-        self.0.insert(name, schema);
-    }
-
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.0.get(name)
     }
 
-    pub fn extend(&mut self, other: &Schemas) {
-        for (k, v) in &other.0 {
-            self.0.entry(k.clone()).or_insert_with(|| v.clone());
-        }
-    }
-
     /// The four schemas of a resource (`X`, `XPatch`, `XRecord`, `XPage`); returns `X`'s name.
     pub fn resource<R: Resource + ToSchema>(&mut self) -> String {
-        self.add::<R>();
         let name = R::name().into_owned();
+        if self.0.contains_key(&format!("{name}Record")) {
+            return name;
+        }
+        self.add::<R>();
         let mut data = self.0.get(&name).cloned().unwrap_or(Value::Null);
         text_patterns(&mut data, R::MULTILINE);
         let props = data["properties"].as_object().cloned().unwrap_or_default();
@@ -202,7 +245,7 @@ fn nullable(mut schema: Value) -> Value {
     }
 }
 
-impl Schemas {
+impl SchemaMap {
     /// A property of a merge patch: nested objects are merged too, so a reference to an
     /// object schema `C` becomes one to `CPatch`, which requires nothing.
     fn partial(&mut self, mut schema: Value) -> Value {
@@ -410,13 +453,13 @@ pub fn filter_params<R: Resource>() -> Vec<Parameter> {
 /// Assembles the document from operations and schemas.
 pub fn document(
     ops: Vec<(&str, &str, utoipa::openapi::path::Operation)>,
-    schemas: Schemas,
+    schemas: &Schemas,
 ) -> Value {
     let mut paths = utoipa::openapi::Paths::new();
     for (method, path, op) in ops {
         paths.add_path_operation(path, vec![method_of(method)], op);
     }
-    let mut all = schemas;
+    let mut all = schemas.build();
     all.add::<ErrorEnvelope>();
     let doc = utoipa::openapi::OpenApiBuilder::new()
         .info(

@@ -85,7 +85,7 @@ pub fn document() -> Value {
             ops.push((r.method, r.path, r.op));
         }
     }
-    crate::openapi::document(ops, schemas)
+    crate::openapi::document(ops, &schemas)
 }
 
 /// The document as served (built once: it only changes with the code).

@@ -452,11 +452,7 @@ pub fn reads<R: Resource + ToSchema>(
     schemas: &Schemas,
 ) -> Vec<Route> {
     let mut own = schemas.clone();
-    let name = if own.get(&format!("{}Record", R::name())).is_some() {
-        R::name().into_owned()
-    } else {
-        own.resource::<R>()
-    };
+    let name = own.resource::<R>();
     let kind = R::KIND;
     let human = kind.replace('_', " ");
     let mut list = Route::at("GET", collection, roles, routing::get(list::<R>)).summary(

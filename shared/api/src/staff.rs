@@ -1,4 +1,4 @@
-//! The staff function: staff members (the seed's funcionário).
+//! The staff function: staff members (funcionários).
 
 use crate::rbac::ADMINISTRATION;
 use crate::registry::{Function, TableAccess};

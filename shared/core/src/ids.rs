@@ -1,4 +1,4 @@
-//! Identifiers: ULIDs, sortable by creation time (DESIGN §5).
+//! Identifiers: ULIDs, sortable by creation time (docs/design.md).
 
 /// A new ULID as its 26-character string.
 pub fn new_id() -> String {

@@ -1,4 +1,4 @@
-//! Insurers: health plans (RF11, the seed's convênios).
+//! Insurers: health plans (RF11; convênios in Portuguese).
 
 use crate::resource::{FilterKind, Resource, Unique};
 use crate::validate;

@@ -1,8 +1,9 @@
 //! Hospital domain: entities, validation rules, key design and the ports they need.
-//! Nothing here names AWS, HTTP or a file (DESIGN §2).
+//! Nothing here names AWS, HTTP or a file (docs/architecture.md).
 
 pub mod admissions;
 pub mod appointments;
+pub mod automation;
 pub mod beds;
 pub mod billing;
 pub mod cursor;
@@ -22,6 +23,7 @@ pub mod sectors;
 pub mod specialties;
 pub mod staff;
 pub mod store;
+pub mod tariffs;
 pub mod time;
 pub mod validate;
 

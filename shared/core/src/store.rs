@@ -1,6 +1,6 @@
 //! The storage port: the narrow set of operations every repository is written against.
 //!
-//! It mirrors what DynamoDB does well (single-table design, DESIGN §3) so that the DynamoDB
+//! It mirrors what DynamoDB does well (single-table design, docs/design.md) so that the DynamoDB
 //! adapter is a thin translation and the embedded store can honour exactly the same contract:
 //! items are JSON objects addressed by `pk`/`sk`, optionally projected into overloaded global
 //! secondary indexes (`gsi1pk`/`gsi1sk`, `gsi2pk`/`gsi2sk`), every write can carry a condition,

@@ -39,7 +39,10 @@ async fn a_panic_is_an_enveloped_500_with_the_request_id() {
             deps: deps(),
             dev_clock: None,
         },
-        Arc::new(LocalJwt::new(b"k")),
+        hospital_api::auth::Access::new(
+            Arc::new(LocalJwt::new(b"k")),
+            hospital_api::auth::Rules::all(),
+        ),
     );
     let req = Request::get("/v1/health")
         .header("x-request-id", "req-123")

@@ -1,4 +1,4 @@
-//! The adapters' integration tests: one binary (DESIGN §7), the conformance suite run against
+//! The adapters' integration tests: one binary (one binary: each links the AWS SDK), the conformance suite run against
 //! every store.
 
 mod conformance;

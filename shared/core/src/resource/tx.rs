@@ -33,6 +33,8 @@ pub enum Blame {
     Rule(RuleError),
     /// Something read to plan the change moved: read again and retry.
     Moved,
+    /// A consumer's record of an event it handled already exists: a repeated delivery.
+    Duplicate,
 }
 
 /// The error a [`Blame::Rule`] stands for.
@@ -97,7 +99,7 @@ impl Blame {
                 format!("no {} with id {}", r.kind, r.id),
             )),
             Blame::Rule(rule) => Some(rule.clone().into()),
-            Blame::Item { .. } | Blame::Referenced { .. } | Blame::Moved => None,
+            Blame::Item { .. } | Blame::Referenced { .. } | Blame::Moved | Blame::Duplicate => None,
         }
     }
 }
@@ -392,6 +394,25 @@ impl Tx {
             },
             self,
         );
+    }
+
+    /// Records that `consumer` handled `event_id`, in the transaction of its effect: a second
+    /// delivery fails with [`Blame::Duplicate`] and has no effect. Kept 90 days (events are
+    /// redelivered within a day).
+    pub fn handled(&mut self, consumer: &str, event_id: &str) {
+        let mut item = key_item(&Key::new(format!("processed#{consumer}"), event_id));
+        item.insert(ENTITY.into(), "processed".into());
+        item.insert("at".into(), super::record::rfc3339(self.now).into());
+        item.insert(
+            crate::store::TTL.into(),
+            (self.wall_secs + 90 * 24 * 3600).into(),
+        );
+        self.push(Write::put_if(item, Condition::NotExists), Blame::Duplicate);
+    }
+
+    /// Real time in epoch seconds (for TTLs).
+    pub fn wall_secs(&self) -> i64 {
+        self.wall_secs
     }
 
     /// Records a domain event in the outbox, to be published once this transaction commits.

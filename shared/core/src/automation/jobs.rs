@@ -1,0 +1,424 @@
+//! Scheduled work. Every job reads only what its window or its subject needs (no Scan), and
+//! every alert it raises is sent at most once per subject per day (a marker written in the same
+//! transaction as the request for the e-mail), so a repeated, overlapping or late run sends
+//! nothing new.
+
+use super::consumers::{alert, commit, once_a_day};
+use super::notify::{self, Notification, Recipient};
+use super::relay;
+use super::{Ctx, Handled};
+use crate::admissions::{Admission, AdmissionStatus};
+use crate::appointments::{Appointment, AppointmentStatus};
+use crate::beds::{self, Bed, BedStatus};
+use crate::billing::{self, BillingEntry};
+use crate::error::DomainResult;
+use crate::exams::{self, Exam};
+use crate::medications::Medication;
+use crate::resource::record::rfc3339;
+use crate::resource::{Record, Resource};
+use crate::sectors::Sector;
+use crate::store::{Index, Item, Key, Query, SkRange};
+use chrono::Duration;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// What a run did: counts and the subjects acted on, for the caller (the dev route, the CLI,
+/// the logs).
+pub type Report = Value;
+
+/// Every item of a query, page by page (the query is bounded by its window or subject).
+pub async fn all(ctx: &Ctx, query: Query) -> DomainResult<Vec<Item>> {
+    let mut out = Vec::new();
+    let mut start = None;
+    loop {
+        let page = ctx
+            .deps
+            .store
+            .query(&query.clone().limit(200).start_after(start))
+            .await?;
+        out.extend(page.items);
+        match page.last_key {
+            Some(k) => start = Some(k),
+            None => return Ok(out),
+        }
+    }
+}
+
+fn records<R: Resource>(items: Vec<Item>) -> Vec<Record<R>> {
+    items
+        .into_iter()
+        .filter_map(|i| Record::<R>::from_item(i).ok())
+        .collect()
+}
+
+fn tally(outcomes: &[(String, Handled)]) -> Value {
+    let sent: Vec<&String> = outcomes
+        .iter()
+        .filter(|(_, h)| matches!(h, Handled::Done(_)))
+        .map(|(s, _)| s)
+        .collect();
+    let already = outcomes
+        .iter()
+        .filter(|(_, h)| matches!(h, Handled::Duplicate))
+        .count();
+    json!({"acted_on": sent, "already_done": already})
+}
+
+// ---------------------------------------------------------------- RF22 reminders
+
+/// Appointments starting within `REMINDER_HOURS` that were not reminded for their current time:
+/// a reminder e-mail to the patient. Reads the appointments of the window only.
+pub async fn reminders(ctx: &Ctx) -> DomainResult<Report> {
+    let now = ctx.deps.calendar.now();
+    let until = now + Duration::hours(ctx.settings.reminder_hours);
+    let window = Query::index(Index::Gsi1, Appointment::KIND)
+        .sk(SkRange::Between(rfc3339(now), rfc3339(until)));
+    let appointments = records::<Appointment>(all(ctx, window).await?);
+    let mut outcomes = Vec::new();
+    for a in appointments.iter().filter(|a| {
+        matches!(
+            a.data.status,
+            AppointmentStatus::Booked | AppointmentStatus::CheckedIn
+        )
+    }) {
+        let mut tx = ctx.deps.tx();
+        // Once per appointment and start time: a moved appointment is reminded again.
+        let mut marker = Item::new();
+        marker.insert("pk".into(), format!("reminded#{}", a.id).into());
+        marker.insert("sk".into(), rfc3339(a.data.starts_at).into());
+        marker.insert(crate::resource::ENTITY.into(), "reminded".into());
+        marker.insert(
+            crate::store::TTL.into(),
+            (tx.wall_secs() + 60 * 24 * 3600).into(),
+        );
+        tx.push(
+            crate::store::Write::put_if(marker, crate::store::Condition::NotExists),
+            crate::resource::Blame::Duplicate,
+        );
+        notify::request(
+            &mut tx,
+            Notification {
+                template: "appointment_reminder".into(),
+                to: vec![Recipient::Patient(a.data.patient_id.clone())],
+                data: json!({"appointment_id": a.id, "starts_at": rfc3339(a.data.starts_at)}),
+                attachments: Vec::new(),
+            },
+        );
+        let h = commit(ctx, tx, "reminder requested".into()).await?;
+        outcomes.push((a.id.clone(), h));
+    }
+    let mut report = tally(&outcomes);
+    report["window"] = json!({"from": rfc3339(now), "to": rfc3339(until)});
+    report["appointments_in_window"] = json!(appointments.len());
+    Ok(report)
+}
+
+// ---------------------------------------------------------------- AUTO01 free beds
+
+/// Sectors whose free beds are below `BED_ALERT_PERCENT` of their beds: an e-mail to the
+/// sector's alert address (once per sector per day). Reads the bed board.
+pub async fn beds_low(ctx: &Ctx) -> DomainResult<Report> {
+    let board = beds::board(&ctx.deps).await?;
+    let mut by_sector: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    for t in board {
+        let e = by_sector.entry(t.sector_id).or_default();
+        e.1 += t.count;
+        if t.status == BedStatus::Available.as_str() {
+            e.0 += t.count;
+        }
+    }
+    let mut outcomes = Vec::new();
+    let threshold = ctx.settings.bed_alert_percent;
+    for (sector, (free, total)) in by_sector {
+        if total <= 0 {
+            continue;
+        }
+        let percent = free as f64 * 100.0 / total as f64;
+        if percent >= threshold {
+            continue;
+        }
+        let mut tx = ctx.deps.tx();
+        let (today, now) = (tx.today(), tx.now());
+        once_a_day(&mut tx, "beds_low", &sector, today);
+        notify::request(
+            &mut tx,
+            Notification {
+                template: "beds_low".into(),
+                to: vec![Recipient::Sector(sector.clone())],
+                data: json!({
+                    "sector_id": sector, "free": free, "total": total,
+                    "percent": format!("{percent:.1}").replace('.', ","),
+                    "threshold": threshold, "at": rfc3339(now),
+                }),
+                attachments: Vec::new(),
+            },
+        );
+        outcomes.push((sector, commit(ctx, tx, "alerted".into()).await?));
+    }
+    Ok(tally(&outcomes))
+}
+
+// ---------------------------------------------------------------- AUTO02 overdue bills
+
+/// Pending entries `OVERDUE_DAYS` past due: one collection e-mail per insurer listing them, to
+/// `BILLING_EMAILS` (once per insurer per day). Reads the pending entries due before the cutoff.
+pub async fn billing_overdue(ctx: &Ctx) -> DomainResult<Report> {
+    let today = ctx.deps.calendar.today();
+    let cutoff = today - Duration::days(ctx.settings.overdue_days);
+    let query = Query::index(Index::Gsi2, billing::PENDING)
+        .sk(SkRange::Between("0".into(), cutoff.to_string()));
+    let entries = records::<BillingEntry>(all(ctx, query).await?);
+    let mut by_insurer: BTreeMap<Option<String>, Vec<String>> = BTreeMap::new();
+    for e in entries.iter().filter(|e| e.data.due_on < cutoff) {
+        by_insurer
+            .entry(e.data.insurer_id.clone())
+            .or_default()
+            .push(e.id.clone());
+    }
+    let mut outcomes = Vec::new();
+    for (insurer, ids) in by_insurer {
+        let subject = insurer.clone().unwrap_or_else(|| "private".into());
+        let mut tx = ctx.deps.tx();
+        once_a_day(&mut tx, "billing_overdue", &subject, today);
+        notify::request(
+            &mut tx,
+            Notification {
+                template: "billing_overdue".into(),
+                to: vec![Recipient::List("billing".into())],
+                data: json!({
+                    "insurer_id": insurer, "entry_ids": ids,
+                    "overdue_days": ctx.settings.overdue_days,
+                }),
+                attachments: Vec::new(),
+            },
+        );
+        outcomes.push((
+            subject,
+            commit(ctx, tx, "collection requested".into()).await?,
+        ));
+    }
+    let mut report = tally(&outcomes);
+    report["overdue_entries"] = json!(entries.len());
+    Ok(report)
+}
+
+// ---------------------------------------------------------------- AUTO03 overdue exams
+
+/// Exams in progress for more than `EXAM_OVERDUE_HOURS`: an e-mail to the requesting doctor
+/// (once per exam per day). Reads the exams in progress that started before the cutoff.
+pub async fn exams_overdue(ctx: &Ctx) -> DomainResult<Report> {
+    let hours = ctx.settings.exam_overdue_hours;
+    let cutoff = ctx.deps.calendar.now() - Duration::hours(hours);
+    let query = Query::index(Index::Gsi2, exams::IN_PROGRESS)
+        .sk(SkRange::Between("0".into(), rfc3339(cutoff)));
+    let late = records::<Exam>(all(ctx, query).await?);
+    let mut outcomes = Vec::new();
+    for exam in late
+        .iter()
+        .filter(|e| e.data.started_at.is_some_and(|s| s < cutoff))
+    {
+        let mut tx = ctx.deps.tx();
+        let today = tx.today();
+        once_a_day(&mut tx, "exam_overdue", &exam.id, today);
+        notify::request(
+            &mut tx,
+            Notification {
+                template: "exam_overdue".into(),
+                to: vec![Recipient::Doctor(exam.data.doctor_id.clone())],
+                data: json!({"exam_id": exam.id, "hours": hours}),
+                attachments: Vec::new(),
+            },
+        );
+        outcomes.push((
+            exam.id.clone(),
+            commit(ctx, tx, "doctor nudged".into()).await?,
+        ));
+    }
+    Ok(tally(&outcomes))
+}
+
+// ---------------------------------------------------------------- AUTO05 stock sweep
+
+/// Medications below their minimum: an e-mail to `PHARMACY_EMAILS` (once per medication per
+/// day; the `StockBelowMinimum` event sends it as it happens). Reads the below-minimum index.
+pub async fn stock_sweep(ctx: &Ctx) -> DomainResult<Report> {
+    let query = Query::index(Index::Gsi2, "medication#below_minimum");
+    let low = records::<Medication>(all(ctx, query).await?);
+    let mut outcomes = Vec::new();
+    for m in &low {
+        let mut tx = ctx.deps.tx();
+        let today = tx.today();
+        once_a_day(&mut tx, "stock_low", &m.id, today);
+        notify::request(
+            &mut tx,
+            Notification {
+                template: "stock_low".into(),
+                to: vec![Recipient::List("pharmacy".into())],
+                data: json!({"medication_id": m.id}),
+                attachments: Vec::new(),
+            },
+        );
+        outcomes.push((m.id.clone(), commit(ctx, tx, "pharmacy told".into()).await?));
+    }
+    Ok(tally(&outcomes))
+}
+
+// ---------------------------------------------------------------- RF26 digest
+
+/// The previous hour's operational alerts: one e-mail to `ONCALL_EMAILS` (at most one an
+/// hour).
+pub async fn alert_digest(ctx: &Ctx) -> DomainResult<Report> {
+    let hour = (ctx.deps.calendar.now() - Duration::hours(1))
+        .format("%Y-%m-%dT%H")
+        .to_string();
+    let items = all(ctx, Query::table(format!("ops-alerts#{hour}"))).await?;
+    if items.is_empty() {
+        return Ok(json!({"hour": hour, "alerts": 0}));
+    }
+    let alerts: Vec<Value> = items
+        .iter()
+        .map(|i| {
+            let at = i
+                .get("at")
+                .and_then(Value::as_str)
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| notify::when(t.with_timezone(&chrono::Utc), ctx.deps.calendar.tz()));
+            json!({"at": at, "kind": i.get("kind"), "message": i.get("message")})
+        })
+        .collect();
+    let mut tx = ctx.deps.tx();
+    tx.handled("alert-digest", &hour);
+    notify::request(
+        &mut tx,
+        Notification {
+            template: "oncall_alert".into(),
+            to: vec![Recipient::List("oncall".into())],
+            data: json!({"alerts": alerts, "count": alerts.len(), "period": hour}),
+            attachments: Vec::new(),
+        },
+    );
+    let h = commit(ctx, tx, "digest requested".into()).await?;
+    Ok(json!({"hour": hour, "alerts": items.len(), "outcome": h.describe()}))
+}
+
+// ---------------------------------------------------------------- RF26 consistency scan
+
+/// Checks what must agree and says what does not (each violation an operational alert, once a
+/// day): an occupied bed without an open admission or the reverse, a bed-board count that
+/// disagrees with the beds, an open admission whose patient has another. Reads the beds and the
+/// open admissions, sector by sector.
+pub async fn consistency_scan(ctx: &Ctx) -> DomainResult<Report> {
+    let mut violations: Vec<(String, String, String)> = Vec::new();
+    let sectors = records::<Sector>(all(ctx, Query::index(Index::Gsi1, Sector::KIND)).await?);
+    let board = beds::board(&ctx.deps).await?;
+    let mut open_by_patient: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut open_by_bed: BTreeMap<String, String> = BTreeMap::new();
+    for sector in &sectors {
+        let beds_of = records::<Bed>(
+            all(
+                ctx,
+                Query::index(Index::Gsi2, format!("bed#sector#{}", sector.id)),
+            )
+            .await?,
+        );
+        let open = records::<Admission>(
+            all(
+                ctx,
+                Query::table(format!("admission#sector#{}", sector.id))
+                    .sk(SkRange::BeginsWith("in_progress#".into())),
+            )
+            .await?,
+        );
+        for a in open
+            .iter()
+            .filter(|a| a.data.status == AdmissionStatus::InProgress)
+        {
+            open_by_patient
+                .entry(a.data.patient_id.clone())
+                .or_default()
+                .push(a.id.clone());
+            open_by_bed.insert(a.data.bed_id.clone(), a.id.clone());
+        }
+        // The board against the beds.
+        let mut counted: BTreeMap<&str, i64> = BTreeMap::new();
+        for b in &beds_of {
+            *counted.entry(b.data.status.as_str()).or_default() += 1;
+        }
+        for t in board.iter().filter(|t| t.sector_id == sector.id) {
+            let real = counted.get(t.status.as_str()).copied().unwrap_or(0);
+            if real != t.count {
+                violations.push((
+                    "bed_board".into(),
+                    format!("{}#{}", sector.id, t.status),
+                    format!(
+                        "sector {}: the bed board counts {} {} beds, the beds say {real}",
+                        sector.id, t.count, t.status
+                    ),
+                ));
+            }
+        }
+        for b in &beds_of {
+            let held = open_by_bed.contains_key(&b.id);
+            if b.data.status == BedStatus::Occupied && !held {
+                violations.push((
+                    "bed_without_admission".into(),
+                    b.id.clone(),
+                    format!("bed {} is occupied but no open admission holds it", b.id),
+                ));
+            }
+        }
+    }
+    for (bed_id, admission_id) in &open_by_bed {
+        let bed = crate::resource::Repository::<Bed>::new(ctx.deps.clone())
+            .get(None, bed_id)
+            .await
+            .ok();
+        if bed.is_none_or(|b| b.data.status != BedStatus::Occupied) {
+            violations.push((
+                "admission_without_bed".into(),
+                admission_id.clone(),
+                format!("admission {admission_id} is open but its bed {bed_id} is not occupied"),
+            ));
+        }
+    }
+    for (patient, open) in open_by_patient.iter().filter(|(_, v)| v.len() > 1) {
+        violations.push((
+            "patient_two_admissions".into(),
+            patient.clone(),
+            format!(
+                "patient {patient} has {} open admissions: {}",
+                open.len(),
+                open.join(", ")
+            ),
+        ));
+    }
+    let mut raised = 0;
+    for (kind, subject, message) in &violations {
+        let mut tx = ctx.deps.tx();
+        let today = tx.today();
+        once_a_day(&mut tx, kind, subject, today);
+        alert(&mut tx, kind, subject, message);
+        if matches!(commit(ctx, tx, String::new()).await?, Handled::Done(_)) {
+            raised += 1;
+        }
+    }
+    Ok(json!({
+        "sectors": sectors.len(),
+        "violations": violations.iter().map(|(_, _, m)| m).collect::<Vec<_>>(),
+        "alerts_raised": raised,
+    }))
+}
+
+// ---------------------------------------------------------------- the outbox sweep
+
+/// Publishes outbox records left pending for two minutes or more (a relay that died, a bus
+/// that refused).
+pub async fn outbox_sweep(ctx: &Ctx) -> DomainResult<Report> {
+    let run = relay::sweep(&ctx.deps, ctx.bus.as_ref(), Duration::minutes(2), 1000).await?;
+    Ok(json!({"published": run.published.len(), "failed": run.failed.len()}))
+}
+
+/// Records an item's key as a JSON string (for reports).
+pub fn key_text(k: &Key) -> String {
+    format!("{}/{}", k.pk, k.sk)
+}

@@ -1,0 +1,314 @@
+//! E-mail: the mailer port, the `NotificationRequested` event every part asks for an e-mail
+//! with, and the templates (pt-BR, HTML and plain text, rendered with minijinja).
+//!
+//! A notification names its recipients and its subject matter by id (a patient, a sector, a
+//! configured list such as `PHARMACY_EMAILS`), never by address or name: events carry no
+//! personal data. The notifier reads the addresses and the facts the template shows when it
+//! sends.
+
+use crate::error::{DomainError, DomainResult};
+use crate::events::DomainEvent;
+use crate::resource::Tx;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+/// An e-mail, ready to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Email {
+    pub to: Vec<String>,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub attachments: Vec<Attachment>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    /// Worth retrying (throttled, unreachable).
+    #[error("mail transient failure: {0}")]
+    Transient(String),
+    /// Retrying won't help (a rejected address, a bad sender).
+    #[error("mail permanent failure: {0}")]
+    Permanent(String),
+}
+
+/// The mailer port: SES v2 on AWS, `.eml` files in hospital-local's outbox folder.
+#[async_trait]
+pub trait Mailer: Send + Sync + 'static {
+    /// Sends; answers the message id.
+    async fn send(&self, email: &Email) -> Result<String, MailError>;
+}
+
+/// Where generated files (reports) are kept: an S3 bucket on AWS, the data dir locally.
+#[async_trait]
+pub trait Files: Send + Sync + 'static {
+    async fn put(&self, key: &str, content_type: &str, bytes: Vec<u8>) -> DomainResult<()>;
+    async fn get(&self, key: &str) -> DomainResult<Option<Vec<u8>>>;
+}
+
+/// Who an e-mail goes to, by id: the notifier looks the address up when it sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Recipient {
+    Patient(String),
+    Doctor(String),
+    /// The sector's `alert_email`.
+    Sector(String),
+    /// A configured list: `billing`, `pharmacy`, `oncall`, `management`.
+    List(String),
+}
+
+/// A file to attach, by its key in [`Files`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRef {
+    pub key: String,
+    pub filename: String,
+    pub content_type: String,
+}
+
+/// The detail of a `NotificationRequested` event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notification {
+    /// The template (`appointment_reminder`, `bed_released`, …).
+    pub template: String,
+    pub to: Vec<Recipient>,
+    /// Ids and facts the template's context is read from.
+    pub data: Value,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<FileRef>,
+}
+
+pub const SOURCE: &str = "hospital.notifications";
+pub const REQUESTED: &str = "NotificationRequested";
+
+/// Asks for an e-mail, in `tx`: a `NotificationRequested` event.
+pub fn request(tx: &mut Tx, notification: Notification) {
+    let detail = serde_json::to_value(&notification).unwrap_or(Value::Null);
+    tx.event(DomainEvent::new(SOURCE, REQUESTED, tx.now(), detail));
+}
+
+impl Notification {
+    pub fn of(event: &DomainEvent) -> DomainResult<Self> {
+        serde_json::from_value(event.detail.clone())
+            .map_err(|e| DomainError::invalid("detail", format!("not a notification request: {e}")))
+    }
+}
+
+/// `dd/mm/aaaa HH:MM` in the hospital's time zone.
+pub fn when(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string()
+}
+
+/// `dd/mm/aaaa`.
+pub fn day(d: chrono::NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}
+
+/// `R$ 1.234,56`.
+pub fn money(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let cents = cents.unsigned_abs();
+    let reais = (cents / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in reais.chars().enumerate() {
+        if i > 0 && (reais.len() - i) % 3 == 0 {
+            grouped.push('.');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}R$ {grouped},{:02}", cents % 100)
+}
+
+/// The templates, compiled in: `<name>.subject`, `<name>.txt` and `<name>.html` each.
+const TEMPLATES: &[(&str, &str)] = &[
+    ("layout.html", include_str!("templates/layout.html")),
+    (
+        "appointment_reminder.subject",
+        include_str!("templates/appointment_reminder.subject"),
+    ),
+    (
+        "appointment_reminder.txt",
+        include_str!("templates/appointment_reminder.txt"),
+    ),
+    (
+        "appointment_reminder.html",
+        include_str!("templates/appointment_reminder.html"),
+    ),
+    (
+        "bed_released.subject",
+        include_str!("templates/bed_released.subject"),
+    ),
+    (
+        "bed_released.txt",
+        include_str!("templates/bed_released.txt"),
+    ),
+    (
+        "bed_released.html",
+        include_str!("templates/bed_released.html"),
+    ),
+    (
+        "beds_low.subject",
+        include_str!("templates/beds_low.subject"),
+    ),
+    ("beds_low.txt", include_str!("templates/beds_low.txt")),
+    ("beds_low.html", include_str!("templates/beds_low.html")),
+    (
+        "billing_overdue.subject",
+        include_str!("templates/billing_overdue.subject"),
+    ),
+    (
+        "billing_overdue.txt",
+        include_str!("templates/billing_overdue.txt"),
+    ),
+    (
+        "billing_overdue.html",
+        include_str!("templates/billing_overdue.html"),
+    ),
+    (
+        "exam_overdue.subject",
+        include_str!("templates/exam_overdue.subject"),
+    ),
+    (
+        "exam_overdue.txt",
+        include_str!("templates/exam_overdue.txt"),
+    ),
+    (
+        "exam_overdue.html",
+        include_str!("templates/exam_overdue.html"),
+    ),
+    (
+        "stock_low.subject",
+        include_str!("templates/stock_low.subject"),
+    ),
+    ("stock_low.txt", include_str!("templates/stock_low.txt")),
+    ("stock_low.html", include_str!("templates/stock_low.html")),
+    (
+        "oncall_alert.subject",
+        include_str!("templates/oncall_alert.subject"),
+    ),
+    (
+        "oncall_alert.txt",
+        include_str!("templates/oncall_alert.txt"),
+    ),
+    (
+        "oncall_alert.html",
+        include_str!("templates/oncall_alert.html"),
+    ),
+    (
+        "daily_report.subject",
+        include_str!("templates/daily_report.subject"),
+    ),
+    (
+        "daily_report.txt",
+        include_str!("templates/daily_report.txt"),
+    ),
+    (
+        "daily_report.html",
+        include_str!("templates/daily_report.html"),
+    ),
+];
+
+/// Names of the templates a notification may name.
+pub fn template_names() -> Vec<&'static str> {
+    TEMPLATES
+        .iter()
+        .filter_map(|(n, _)| n.strip_suffix(".subject"))
+        .collect()
+}
+
+fn environment() -> &'static minijinja::Environment<'static> {
+    static ENV: std::sync::OnceLock<minijinja::Environment<'static>> = std::sync::OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = minijinja::Environment::new();
+        // HTML templates escape what they show; text and subjects are text.
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".html") {
+                minijinja::AutoEscape::Html
+            } else {
+                minijinja::AutoEscape::None
+            }
+        });
+        env.set_trim_blocks(true);
+        env.set_lstrip_blocks(true);
+        for (name, source) in TEMPLATES {
+            if let Err(e) = env.add_template(name, source) {
+                // The templates are compiled in and tested: a bad one is a bug.
+                tracing::error!(template = name, error = %e, "invalid e-mail template");
+            }
+        }
+        env
+    })
+}
+
+/// Renders `template` with `context` (the hospital's name and address are added).
+pub fn render(
+    template: &str,
+    context: &Value,
+    settings: &super::Settings,
+) -> DomainResult<(String, String, String)> {
+    let env = environment();
+    let mut ctx = context.clone();
+    if let Some(o) = ctx.as_object_mut() {
+        o.insert(
+            "hospital".into(),
+            json!({
+                "name": settings.hospital_name,
+                "address": settings.hospital_address,
+            }),
+        );
+    }
+    let one = |suffix: &str| -> DomainResult<String> {
+        let name = format!("{template}.{suffix}");
+        env.get_template(&name)
+            .and_then(|t| t.render(&ctx))
+            .map_err(|e| DomainError::invalid("template", format!("{name}: {e}")))
+    };
+    let subject = one("subject")?
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    Ok((subject, one("txt")?, one("html")?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(money(123456), "R$ 1.234,56");
+        assert_eq!(money(5), "R$ 0,05");
+        assert_eq!(money(100_000_000), "R$ 1.000.000,00");
+        let t = DateTime::parse_from_rfc3339("2026-03-02T13:05:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(when(t, chrono_tz::America::Sao_Paulo), "02/03/2026 10:05");
+    }
+
+    #[test]
+    fn every_template_renders() {
+        let settings = crate::automation::Settings {
+            hospital_name: "Hospital Santa Clara".into(),
+            hospital_address: "Rua das Flores, 100 — Curitiba/PR".into(),
+            ..Default::default()
+        };
+        for name in template_names() {
+            let (subject, text, html) = render(name, &json!({}), &settings).unwrap();
+            assert!(!subject.is_empty(), "{name}");
+            assert!(!text.trim().is_empty(), "{name}");
+            assert!(html.contains("<html"), "{name}");
+        }
+    }
+}
