@@ -10,7 +10,7 @@
 
 use crate::DomainError;
 use crate::error::{DomainResult, FieldError};
-use crate::exams::{ids_check, newest_first, party_filter, party_views};
+use crate::exams::{ids_check, party_filter};
 use crate::ids;
 use crate::medications::{self, Medication, MovementKind, NewStockMovement};
 use crate::resource::tx::RuleError;
@@ -258,15 +258,35 @@ impl Resource for Prescription {
     }
 
     fn views(&self, id: &str) -> Vec<View> {
-        // ULIDs sort by creation time: the id alone orders them.
-        party_views(
-            "prescription",
-            &self.patient_id,
-            &self.doctor_id,
-            &newest_first(id),
-            id,
-        )
+        // ULIDs sort by creation time: the id, reversed, orders them newest first.
+        let sk = format!("{} {id}", newest_id_first(id));
+        ["patient", "doctor"]
+            .into_iter()
+            .zip([&self.patient_id, &self.doctor_id])
+            .map(|(party, party_id)| View {
+                pk: format!("prescription#{party}#{party_id}"),
+                sk: sk.clone(),
+            })
+            .collect()
     }
+}
+
+/// A sort key that lists later ULIDs first: each character replaced by its complement in
+/// the Crockford base-32 alphabet ULIDs are written in (letters included, which
+/// [`crate::exams::newest_first`] leaves as they are).
+fn newest_id_first(id: &str) -> String {
+    const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    id.chars()
+        .map(|c| {
+            match CROCKFORD
+                .iter()
+                .position(|x| char::from(*x) == c.to_ascii_uppercase())
+            {
+                Some(i) => char::from(CROCKFORD[31 - i]),
+                None => c,
+            }
+        })
+        .collect()
 }
 
 /// A dispensation of one item, as requested.
@@ -432,4 +452,22 @@ pub async fn dispense(
         }
     }
     Err(prescriptions.busy())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::newest_id_first;
+
+    #[test]
+    fn later_ids_sort_first() {
+        // Same millisecond and not: digits against letters, letters against letters.
+        let older = ["01M8K8569X0Y8JGCBMPK4TY3GF", "01M8K856EA7CGDT6EE2BW05J9M"];
+        let newer = ["01M8K856EA7CGDT6EE2BW05J9M", "01M8K856EA7CGDT6EE2BW05J9Z"];
+        for (o, n) in older.into_iter().zip(newer) {
+            assert!(o < n);
+            assert!(newest_id_first(n) < newest_id_first(o), "{o} {n}");
+        }
+        let id = crate::ids::new_id();
+        assert_eq!(newest_id_first(&newest_id_first(&id)), id);
+    }
 }
