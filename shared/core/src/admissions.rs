@@ -562,6 +562,9 @@ async fn check_free(
     Ok(())
 }
 
+/// A past stay's time in a bed: from, to.
+type Held = (DateTime<Utc>, DateTime<Utc>);
+
 /// What a committed (or not) attempt leads to.
 enum Next<T> {
     Done(T),
@@ -918,16 +921,18 @@ async fn cancel_once(
         let record = admission.next(next, tx.now());
         tx.update(&admission, &record);
         move_bed(tx, &bed, BedStatus::Available, tx.now());
-        for stay in admission.data.stays.iter().filter(|s| s.to.is_some()) {
-            intervals::retime(
-                deps,
-                tx,
-                &bed_timeline(deps, &stay.bed_id),
-                id,
-                stay.to.map(|to| (stay.from, to)),
-                None,
-            )
-            .await?;
+        // Each bed's past stays of this admission leave its history in one write (a stay may
+        // have returned to a bed it held before).
+        let mut held: Vec<(&str, Vec<Held>)> = Vec::new();
+        for stay in &admission.data.stays {
+            let Some(to) = stay.to else { continue };
+            match held.iter_mut().find(|(bed, _)| *bed == stay.bed_id) {
+                Some((_, spans)) => spans.push((stay.from, to)),
+                None => held.push((&stay.bed_id, vec![(stay.from, to)])),
+            }
+        }
+        for (bed, spans) in held {
+            intervals::retime_all(deps, tx, &bed_timeline(deps, bed), id, &spans, &[]).await?;
         }
         tx.event(DomainEvent::new(
             "hospital.admissions",

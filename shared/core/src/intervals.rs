@@ -64,9 +64,13 @@ impl Bucket {
             .find(|i| i.id != except && i.overlaps(from, to))
     }
 
-    fn remove(&mut self, id: &str) {
+    /// Releases the record's interval `[from, to)` (to the millisecond, as stored); its other
+    /// intervals stay (a bed a stay returned to holds one per stay).
+    fn remove(&mut self, id: &str, from: DateTime<Utc>, to: DateTime<Utc>) {
         let before = self.intervals.len();
-        self.intervals.retain(|i| i.id != id);
+        let ms = |t: DateTime<Utc>| t.timestamp_millis();
+        self.intervals
+            .retain(|i| !(i.id == id && ms(i.from) == ms(from) && ms(i.to) == ms(to)));
         self.changed |= self.intervals.len() != before;
     }
 
@@ -193,6 +197,20 @@ pub async fn retime(
     before: Option<(DateTime<Utc>, DateTime<Utc>)>,
     after: Option<(DateTime<Utc>, DateTime<Utc>)>,
 ) -> DomainResult<Option<Interval>> {
+    retime_all(deps, tx, timeline, id, before.as_slice(), after.as_slice()).await
+}
+
+/// [`retime`] for a record holding several intervals on one timeline (an admission that
+/// returned to a bed): every interval of `before` is released and every one of `after` taken,
+/// each bucket read once and written once in `tx` (a transaction writes an item once).
+pub async fn retime_all(
+    deps: &Deps,
+    tx: &mut Tx,
+    timeline: &Timeline,
+    id: &str,
+    before: &[(DateTime<Utc>, DateTime<Utc>)],
+    after: &[(DateTime<Utc>, DateTime<Utc>)],
+) -> DomainResult<Option<Interval>> {
     if before == after {
         return Ok(None);
     }
@@ -205,25 +223,27 @@ pub async fn retime(
         }
     }
     let mut buckets = timeline.read(deps, &labels).await?;
-    if let Some((from, to)) = after {
+    for (from, to) in after {
         for b in &buckets {
-            if let Some(other) = b.overlapping(from, to, id) {
+            if let Some(other) = b.overlapping(*from, *to, id) {
                 return Ok(Some(other.clone()));
             }
         }
     }
     for b in &mut buckets {
-        b.remove(id);
+        for (from, to) in before {
+            b.remove(id, *from, *to);
+        }
     }
-    if let Some((from, to)) = after {
-        let wanted = timeline.labels(from, to);
+    for (from, to) in after {
+        let wanted = timeline.labels(*from, *to);
         for b in buckets
             .iter_mut()
             .filter(|b| wanted.iter().any(|l| l == b.label()))
         {
             b.insert(Interval {
-                from,
-                to,
+                from: *from,
+                to: *to,
                 id: id.to_string(),
             });
         }
@@ -285,6 +305,36 @@ mod tests {
                 t("2026-01-30T10:00:00-03:00")
             ),
             ["2026-01"]
+        );
+    }
+
+    #[test]
+    fn releasing_an_interval_keeps_the_others_of_the_record() {
+        let i = |from: &str, to: &str, id: &str| Interval {
+            from: t(from),
+            to: t(to),
+            id: id.into(),
+        };
+        let mut bucket = Bucket {
+            key: Key::new("timeline#bed#x", "2026-03"),
+            version: Some(3),
+            intervals: vec![
+                i("2026-03-02T10:00:00Z", "2026-03-02T11:00:00Z", "a"),
+                i("2026-03-02T12:00:00Z", "2026-03-02T13:00:00Z", "b"),
+                i("2026-03-02T14:00:00Z", "2026-03-02T15:00:00Z", "a"),
+            ],
+            changed: false,
+        };
+        bucket.remove("a", t("2026-03-02T09:00:00Z"), t("2026-03-02T11:00:00Z"));
+        assert!(!bucket.changed);
+        bucket.remove("a", t("2026-03-02T14:00:00Z"), t("2026-03-02T15:00:00Z"));
+        assert!(bucket.changed);
+        assert_eq!(
+            bucket.intervals,
+            [
+                i("2026-03-02T10:00:00Z", "2026-03-02T11:00:00Z", "a"),
+                i("2026-03-02T12:00:00Z", "2026-03-02T13:00:00Z", "b"),
+            ]
         );
     }
 }
