@@ -298,10 +298,18 @@ impl Resource for BillingEntry {
                 format!("a {} entry no longer changes", b.status.as_str()),
             )];
         }
+        let mut errors = Vec::new();
         if self.patient_id != b.patient_id {
-            return vec![FieldError::new("patient_id", "cannot change")];
+            errors.push(FieldError::new("patient_id", "cannot change"));
         }
-        Vec::new()
+        // Set at creation (today by default): it may be corrected, not removed.
+        if self.issued_on.is_none() {
+            errors.push(FieldError::new(
+                "issued_on",
+                "cannot be removed; correct it instead",
+            ));
+        }
+        errors
     }
 
     fn stamp(&mut self, before: Option<&Self>, _now: DateTime<Utc>, today: NaiveDate) {
