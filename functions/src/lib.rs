@@ -2,10 +2,17 @@
 //! once at init, and the caller's identity read from the HTTP API JWT authorizer's claims.
 //! The `hospital` binary runs the function `HOSPITAL_FUNCTION` names.
 
+use aws_lambda_events::eventbridge::EventBridgeEvent;
 use axum::Router;
 use hospital_adapters::dynamodb::DynamoStore;
+use hospital_adapters::eventbridge::EventBridgeBus;
+use hospital_adapters::files::S3Files;
+use hospital_adapters::mail::SesMailer;
 use hospital_api::auth::{AuthError, Authenticator, Principal, ROLES_CLAIM, parse_roles};
+use hospital_core::automation::catalogue::{self, Consumer, Job};
+use hospital_core::automation::{Ctx, Handled, Settings, relay};
 use hospital_core::cursor::Cursors;
+use hospital_core::events::DomainEvent;
 use hospital_core::resource::Deps;
 use hospital_core::time::{Calendar, SystemClock, parse_tz};
 use lambda_http::request::RequestContext;
@@ -44,6 +51,7 @@ pub fn http_app(function: &str, deps: Deps) -> Router {
     let state = hospital_api::AppState {
         deps,
         dev_clock: None,
+        dev_jobs: None,
     };
     hospital_api::app(&[function], state, Arc::new(AuthorizerClaims))
         .layer(axum::middleware::from_fn(request_id_from_context))
@@ -74,14 +82,15 @@ pub struct Config {
     pub cursors: Cursors,
 }
 
+fn var(k: &str) -> Option<String> {
+    std::env::var(k).ok().filter(|v| !v.is_empty())
+}
+
 impl Config {
     pub fn from_env() -> Result<Self, String> {
-        let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set".to_string())?;
-        let tz = parse_tz(
-            &std::env::var("HOSPITAL_TIMEZONE").unwrap_or_else(|_| "America/Sao_Paulo".into()),
-        )?;
-        let cursor_key =
-            std::env::var("CURSOR_KEY").map_err(|_| "CURSOR_KEY is not set".to_string())?;
+        let table = var("TABLE_NAME").ok_or("TABLE_NAME is not set")?;
+        let tz = parse_tz(&var("HOSPITAL_TIMEZONE").unwrap_or_else(|| "America/Sao_Paulo".into()))?;
+        let cursor_key = var("CURSOR_KEY").ok_or("CURSOR_KEY is not set")?;
         Ok(Self {
             table,
             calendar: Calendar::new(Arc::new(SystemClock), tz),
@@ -104,27 +113,197 @@ pub fn init_tracing() {
         .init();
 }
 
-/// Runs the named function: its HTTP routes under `lambda_http`.
+/// Runs the named function: its HTTP routes, its events, its schedule or the relay.
 pub async fn run(function: &str) -> Result<(), lambda_http::Error> {
-    if hospital_api::registry::function(function).is_some() {
+    if hospital_api::registry::FUNCTIONS
+        .iter()
+        .any(|f| f.name == function)
+    {
         return run_http(function).await;
     }
+    if let Some(consumer) = catalogue::consumer(function) {
+        return run_consumer(consumer).await;
+    }
+    if let Some(job) = catalogue::job(function) {
+        return run_job(job).await;
+    }
+    if function == RELAY {
+        return run_relay().await;
+    }
     Err(format!("no function named {function:?}").into())
+}
+
+/// The relay's function name.
+pub const RELAY: &str = "relay";
+
+async fn deps(config: Config) -> Deps {
+    let endpoint = var("AWS_ENDPOINT_URL_DYNAMODB");
+    let store = DynamoStore::from_env(config.table, endpoint).await;
+    Deps {
+        store: Arc::new(store),
+        calendar: config.calendar,
+        cursors: config.cursors,
+    }
 }
 
 /// Init and run an HTTP function: config, DynamoDB client (once), router, the runtime loop.
 pub async fn run_http(function: &str) -> Result<(), lambda_http::Error> {
     init_tracing();
     let config = Config::from_env()?;
-    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").ok();
-    let store = DynamoStore::from_env(config.table, endpoint).await;
-    let app = http_app(
-        function,
-        Deps {
-            store: Arc::new(store),
-            calendar: config.calendar,
-            cursors: config.cursors,
-        },
-    );
+    let app = http_app(function, deps(config).await);
     lambda_http::run(app).await
+}
+
+/// The automation's context on AWS: SES, the reports bucket, EventBridge.
+pub async fn automation_ctx() -> Result<Ctx, String> {
+    let config = Config::from_env()?;
+    let deps = deps(config).await;
+    let settings = Settings::from_vars(var)?;
+    let sdk = hospital_adapters::aws::sdk_config(None).await;
+    let sender = var("SENDER_ADDRESS").unwrap_or_else(|| "no-reply@hospital.example".into());
+    Ok(Ctx {
+        deps,
+        settings: Arc::new(settings),
+        mailer: Arc::new(SesMailer::new(
+            aws_sdk_sesv2::Client::new(&sdk),
+            sender,
+            var("SES_CONFIGURATION_SET"),
+        )),
+        reports: Arc::new(S3Files::new(
+            aws_sdk_s3::Client::new(&sdk),
+            var("REPORTS_BUCKET").unwrap_or_default(),
+        )),
+        bus: Arc::new(EventBridgeBus::new(
+            aws_sdk_eventbridge::Client::new(&sdk),
+            var("EVENT_BUS_NAME").unwrap_or_else(|| "default".into()),
+        )),
+    })
+}
+
+/// A CloudWatch Embedded Metric Format line: a counter CloudWatch extracts from the log.
+pub fn metric(name: &str, value: u64, function: &str) {
+    let line = serde_json::json!({
+        "_aws": {
+            "Timestamp": chrono::Utc::now().timestamp_millis(),
+            "CloudWatchMetrics": [{
+                "Namespace": "Hospital",
+                "Dimensions": [["Function"]],
+                "Metrics": [{"Name": name, "Unit": "Count"}],
+            }],
+        },
+        "Function": function,
+        name: value,
+    });
+    println!("{line}");
+}
+
+/// An event consumer: EventBridge delivers the events of its rule; an error makes Lambda
+/// retry, then send the event to the function's dead-letter queue.
+pub async fn run_consumer(consumer: &'static Consumer) -> Result<(), lambda_http::Error> {
+    init_tracing();
+    let ctx = automation_ctx().await?;
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: lambda_runtime::LambdaEvent<EventBridgeEvent<serde_json::Value>>| {
+            let ctx = ctx.clone();
+            async move { consume(&ctx, consumer, event.payload).await }
+        },
+    ))
+    .await
+}
+
+/// Handles one EventBridge event with `consumer`.
+pub async fn consume(
+    ctx: &Ctx,
+    consumer: &Consumer,
+    e: EventBridgeEvent<serde_json::Value>,
+) -> Result<serde_json::Value, lambda_http::Error> {
+    let Some(event) = DomainEvent::from_bus(&e.source, &e.detail_type, &e.detail) else {
+        tracing::error!(source = %e.source, detail_type = %e.detail_type, "not a domain event; dropped");
+        return Ok(serde_json::json!({"outcome": "not a domain event"}));
+    };
+    let handled = (consumer.handle)(ctx, &event).await.map_err(|e| {
+        tracing::error!(consumer = consumer.name, event_id = %event.event_id, error = %e, "consumer failed");
+        e.to_string()
+    })?;
+    tracing::info!(consumer = consumer.name, event_id = %event.event_id, outcome = %handled.describe(), "event handled");
+    if let Handled::Done(_) = handled {
+        metric(
+            if consumer.name == "notifier" {
+                "EmailsSent"
+            } else {
+                "EventsHandled"
+            },
+            1,
+            consumer.name,
+        );
+    }
+    Ok(serde_json::json!({"outcome": handled.describe()}))
+}
+
+/// A scheduled job: EventBridge Scheduler invokes it at its times.
+pub async fn run_job(job: &'static Job) -> Result<(), lambda_http::Error> {
+    init_tracing();
+    let ctx = automation_ctx().await?;
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |_: lambda_runtime::LambdaEvent<serde_json::Value>| {
+            let ctx = ctx.clone();
+            async move {
+                let report = (job.run)(&ctx).await.map_err(|e| e.to_string())?;
+                tracing::info!(job = job.name, report = %report, "job ran");
+                metric("JobRuns", 1, job.name);
+                Ok::<_, lambda_http::Error>(report)
+            }
+        },
+    ))
+    .await
+}
+
+/// The relay: the table's stream (filtered to new outbox records) → EventBridge.
+pub async fn run_relay() -> Result<(), lambda_http::Error> {
+    init_tracing();
+    let ctx = automation_ctx().await?;
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: lambda_runtime::LambdaEvent<aws_lambda_events::dynamodb::Event>| {
+            let ctx = ctx.clone();
+            async move { relay_records(&ctx, event.payload).await }
+        },
+    ))
+    .await
+}
+
+/// Publishes the outbox records of a stream batch; answers the records to retry (the first one
+/// that failed and everything after it, as the stream must keep their order).
+pub async fn relay_records(
+    ctx: &Ctx,
+    batch: aws_lambda_events::dynamodb::Event,
+) -> Result<serde_json::Value, lambda_http::Error> {
+    let mut events = Vec::new();
+    for record in &batch.records {
+        if record.event_name != "INSERT" {
+            continue;
+        }
+        let item: hospital_core::store::Item =
+            serde_dynamo::from_item(record.change.new_image.clone())
+                .map_err(|e| format!("unreadable stream image: {e}"))?;
+        if let Some(event) = DomainEvent::from_outbox_item(&item) {
+            events.push((
+                record.change.sequence_number.clone().unwrap_or_default(),
+                event,
+            ));
+        }
+    }
+    let list: Vec<DomainEvent> = events.iter().map(|(_, e)| e.clone()).collect();
+    let run = relay::publish(&ctx.deps, ctx.bus.as_ref(), &list).await?;
+    metric("EventsPublished", run.published.len() as u64, RELAY);
+    let first_failed = events
+        .iter()
+        .position(|(_, e)| run.failed.contains(&e.event_id));
+    let failures: Vec<serde_json::Value> = match first_failed {
+        Some(i) => events[i..]
+            .iter()
+            .map(|(seq, _)| serde_json::json!({"itemIdentifier": seq}))
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(serde_json::json!({"batchItemFailures": failures}))
 }

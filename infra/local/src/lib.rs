@@ -2,10 +2,16 @@
 //! file under `HOSPITAL_DATA_DIR` (or in DynamoDB with `HOSPITAL_STORE=dynamodb`); callers
 //! authenticate with tokens signed by a local key (`hospital-local token --role doctor`).
 
+pub mod automation;
+
+use automation::InProcessBus;
 use hospital_adapters::dynamodb::DynamoStore;
 use hospital_adapters::embedded::EmbeddedStore;
+use hospital_adapters::files::LocalFiles;
+use hospital_adapters::mail::OutboxMailer;
 use hospital_api::AppState;
 use hospital_api::auth::LocalJwt;
+use hospital_core::automation::{Ctx, Settings, catalogue};
 use hospital_core::cursor::Cursors;
 use hospital_core::resource::Deps;
 use hospital_core::store::Store;
@@ -41,6 +47,13 @@ pub struct Config {
     pub cursor_key: Option<String>,
     /// `HOSPITAL_DEV_CLOCK=1`: the scenario clock (`PUT /v1/dev/clock`) is on.
     pub dev_clock: bool,
+    /// Runs the scheduled jobs at their times (off in tests; with the dev clock, jobs run when
+    /// asked).
+    pub scheduler: bool,
+    /// `SENDER_ADDRESS`: the From of e-mails.
+    pub sender: String,
+    /// Thresholds and recipients of the automations (`REMINDER_HOURS`, `BILLING_EMAILS`, …).
+    pub settings: Settings,
 }
 
 impl Config {
@@ -66,6 +79,10 @@ impl Config {
             timezone: var("HOSPITAL_TIMEZONE").unwrap_or_else(|| "America/Sao_Paulo".into()),
             jwt_secret: var("HOSPITAL_JWT_SECRET"),
             cursor_key: var("HOSPITAL_CURSOR_KEY"),
+            scheduler: true,
+            sender: var("SENDER_ADDRESS")
+                .unwrap_or_else(|| "Hospital <no-reply@hospital.local>".into()),
+            settings: Settings::from_vars(var)?,
             dev_clock: match var("HOSPITAL_DEV_CLOCK").as_deref() {
                 None | Some("0") => false,
                 Some("1") => true,
@@ -90,6 +107,9 @@ impl Config {
             jwt_secret: None,
             cursor_key: None,
             dev_clock: false,
+            scheduler: false,
+            sender: "Hospital <no-reply@hospital.local>".into(),
+            settings: Settings::default(),
         }
     }
 }
@@ -134,13 +154,17 @@ fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
     options.open(path)?.write_all(data)
 }
 
+/// The outbox records a store hands over as it commits them (the embedded store does).
+pub type OutboxFeed = tokio::sync::mpsc::UnboundedReceiver<hospital_core::store::Item>;
+
 /// Opens the configured store (creating the DynamoDB table if it is missing).
-pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, String> {
+pub async fn open_store(config: &Config) -> Result<(Arc<dyn Store>, Option<OutboxFeed>), String> {
     match config.store {
         StoreKind::Embedded => {
             let store = EmbeddedStore::open(&config.data_dir.join("hospital.redb"))
                 .map_err(|e| format!("cannot open the embedded store: {e}"))?;
-            Ok(Arc::new(store))
+            let (store, feed) = store.with_outbox_feed();
+            Ok((Arc::new(store), Some(feed)))
         }
         StoreKind::DynamoDb => {
             let store =
@@ -149,13 +173,40 @@ pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, String> {
                 .ensure_table()
                 .await
                 .map_err(|e| format!("cannot prepare DynamoDB table {}: {e}", config.table))?;
-            Ok(Arc::new(store))
+            Ok((Arc::new(store), None))
         }
     }
 }
 
-/// The whole API over `store`.
-pub fn app(config: &Config, store: Arc<dyn Store>) -> Result<axum::Router, String> {
+/// Everything hospital-local runs with: the dependencies of every use case, the automation's
+/// context (mailer to the outbox folder, files under the data dir, the in-process bus).
+pub struct Hospital {
+    pub ctx: Ctx,
+    pub bus: Arc<InProcessBus>,
+    pub dev_clock: Option<Arc<ScenarioClock>>,
+    feed: Option<OutboxFeed>,
+}
+
+impl Hospital {
+    pub fn deps(&self) -> &Deps {
+        &self.ctx.deps
+    }
+
+    /// Runs a job of the catalogue now, then waits (a few seconds at most) for what it set off
+    /// — the e-mails it asked for — to be delivered.
+    pub async fn run_job(&self, name: &str) -> Option<serde_json::Value> {
+        let job = catalogue::job(name)?;
+        let report = automation::run_job(&self.ctx, job).await;
+        // Its outbox records reach the bus through the relay; give them a moment.
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        self.bus.settle(std::time::Duration::from_secs(10)).await;
+        Some(report)
+    }
+}
+
+/// Assembles hospital-local over the configured store.
+pub async fn assemble(config: &Config) -> Result<Hospital, String> {
+    let (store, feed) = open_store(config).await?;
     let tz = parse_tz(&config.timezone)?;
     // With the dev clock on, every rule reads the time from the scenario clock.
     let dev_clock = config.dev_clock.then(|| Arc::new(ScenarioClock::default()));
@@ -168,9 +219,40 @@ pub fn app(config: &Config, store: Arc<dyn Store>) -> Result<axum::Router, Strin
         calendar: Calendar::new(clock, tz),
         cursors: Cursors::new(&secret(config, "cursor-key", config.cursor_key.as_deref())?),
     };
+    let bus = Arc::new(InProcessBus::default());
+    let ctx = Ctx {
+        deps,
+        settings: Arc::new(config.settings.clone()),
+        mailer: Arc::new(OutboxMailer::new(
+            config.data_dir.join("outbox"),
+            config.sender.clone(),
+        )),
+        reports: Arc::new(LocalFiles::new(config.data_dir.join("files"))),
+        bus: bus.clone(),
+    };
+    bus.attach(ctx.clone());
+    Ok(Hospital {
+        ctx,
+        bus,
+        dev_clock,
+        feed,
+    })
+}
+
+/// The whole API of `hospital`.
+pub fn app(config: &Config, hospital: &Arc<Hospital>) -> Result<axum::Router, String> {
+    let runner = hospital.clone();
+    let jobs: hospital_api::JobRunner = Arc::new(move |name: String| {
+        let h = runner.clone();
+        Box::pin(async move { h.run_job(&name).await })
+    });
     Ok(hospital_api::app(
         &hospital_api::registry::local_names(),
-        AppState { deps, dev_clock },
+        AppState {
+            deps: hospital.deps().clone(),
+            dev_clock: hospital.dev_clock.clone(),
+            dev_jobs: Some(jobs),
+        },
         Arc::new(jwt(config)?),
     ))
 }
@@ -180,8 +262,10 @@ pub struct Server {
     pub addr: std::net::SocketAddr,
     /// The store it serves (tests inspect it: outbox records, counters).
     pub store: Arc<dyn Store>,
+    pub hospital: Arc<Hospital>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Server {
@@ -194,13 +278,37 @@ impl Server {
             let _ = tx.send(());
         }
         let _ = (&mut self.task).await;
+        self.hospital
+            .bus
+            .settle(std::time::Duration::from_secs(5))
+            .await;
+        for b in &self.background {
+            b.abort();
+        }
     }
 }
 
 /// Binds `config.addr` and serves in the background.
 pub async fn start(config: &Config) -> Result<Server, String> {
-    let store = open_store(config).await?;
-    let app = app(config, store.clone())?;
+    let mut hospital = assemble(config).await?;
+    let feed = hospital.feed.take();
+    let hospital = Arc::new(hospital);
+    let store = hospital.deps().store.clone();
+    let app = app(config, &hospital)?;
+    let mut background = vec![tokio::spawn(automation::relay_loop(
+        hospital.ctx.clone(),
+        hospital.bus.clone(),
+        feed,
+        std::time::Duration::from_secs(if config.store == StoreKind::Embedded {
+            30
+        } else {
+            1
+        }),
+    ))];
+    // With the dev clock on, jobs run when asked (POST /v1/dev/jobs/{name}), at its time.
+    if hospital.dev_clock.is_none() && config.scheduler {
+        background.push(tokio::spawn(automation::scheduler(hospital.ctx.clone())));
+    }
     let listener = tokio::net::TcpListener::bind(&config.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
@@ -219,6 +327,8 @@ pub async fn start(config: &Config) -> Result<Server, String> {
     Ok(Server {
         addr,
         store,
+        hospital,
+        background,
         shutdown: Some(tx),
         task,
     })

@@ -34,10 +34,23 @@ fn https_client() -> Option<aws_sdk_dynamodb::config::SharedHttpClient> {
 
 /// The SDK configuration from the environment (credentials, region, `AWS_ENDPOINT_URL*`),
 /// talking to `endpoint` instead of AWS when given (moto, DynamoDB Local).
+///
+/// Where the environment holds the credentials and the region (every Lambda function, the
+/// tests), they are taken from it directly: the SDK's default chains would also look for
+/// profile files, SSO and instance metadata, which costs a cold start for nothing. Otherwise
+/// (a developer's machine with profiles) the default chains apply.
 pub async fn sdk_config(endpoint: Option<String>) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(client) = https_client() {
         loader = loader.http_client(client);
+    }
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    if let (Some(region), Some(_)) = (env("AWS_REGION"), env("AWS_ACCESS_KEY_ID")) {
+        loader = loader
+            .region(aws_config::Region::new(region))
+            .credentials_provider(
+                aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+            );
     }
     if let Some(endpoint) = endpoint {
         loader = loader.endpoint_url(endpoint);

@@ -39,6 +39,8 @@ fn index_table(ix: Index) -> TableDefinition<'static, IndexKey<'static>, ()> {
 #[derive(Clone)]
 pub struct EmbeddedStore {
     db: Arc<Database>,
+    /// Told about every committed outbox record (hospital-local's relay listens).
+    on_commit: Option<tokio::sync::mpsc::UnboundedSender<Item>>,
 }
 
 impl std::fmt::Debug for EmbeddedStore {
@@ -79,7 +81,18 @@ impl EmbeddedStore {
             txn.open_table(GSI2).map_err(db_err)?;
         }
         txn.commit().map_err(db_err)?;
-        Ok(Self { db: Arc::new(db) })
+        Ok(Self {
+            db: Arc::new(db),
+            on_commit: None,
+        })
+    }
+
+    /// A store that sends every pending outbox record it commits to the returned receiver, once the transaction is durable: hospital-local's
+    /// in-process relay. Records it misses (the process died first) stay pending in the store.
+    pub fn with_outbox_feed(mut self) -> (Self, tokio::sync::mpsc::UnboundedReceiver<Item>) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        self.on_commit = Some(tx);
+        (self, rx)
     }
 
     /// Number of entries (live or expired) in the table and each index; for tests and tools.
@@ -152,13 +165,23 @@ impl Store for EmbeddedStore {
 
     async fn transact(&self, writes: Vec<Write>) -> StoreResult<()> {
         validate_writes(&writes)?;
-        self.blocking(move |db| {
-            let txn = db.begin_write().map_err(db_err)?;
-            apply(&txn, &writes)?;
-            txn.commit().map_err(db_err)?;
-            Ok(())
-        })
-        .await
+        let written = self
+            .blocking(move |db| {
+                let txn = db.begin_write().map_err(db_err)?;
+                let written = apply(&txn, &writes)?;
+                txn.commit().map_err(db_err)?;
+                Ok(written)
+            })
+            .await?;
+        if let Some(feed) = &self.on_commit {
+            for item in written.into_iter().filter(|i| {
+                i.get("gsi2pk").and_then(Value::as_str) == Some(hospital_core::events::PENDING)
+            }) {
+                // The receiver gone means the process is stopping; the record stays pending.
+                let _ = feed.send(item);
+            }
+        }
+        Ok(())
     }
 }
 

@@ -9,6 +9,9 @@
 pub mod aws;
 pub mod dynamodb;
 pub mod embedded;
+pub mod eventbridge;
+pub mod files;
+pub mod mail;
 
 pub use dynamodb::DynamoStore;
 pub use embedded::EmbeddedStore;

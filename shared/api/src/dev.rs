@@ -1,6 +1,6 @@
-//! hospital-local's development routes (`/v1/dev/**`, admin only): the scenario clock. They
-//! answer only when hospital-local runs with `HOSPITAL_DEV_CLOCK=1`; no Lambda function serves
-//! them and the template has none of them.
+//! hospital-local's development routes (`/v1/dev/**`, admin only): the scenario clock, which
+//! answers only when hospital-local runs with `HOSPITAL_DEV_CLOCK=1`, and the scheduled jobs on
+//! demand. No Lambda function serves them and the template has none of them.
 
 use crate::AppState;
 use crate::body::JsonBody;
@@ -19,12 +19,13 @@ use utoipa::ToSchema;
 
 pub const FUNCTION: Function = Function {
     name: "dev",
-    description: "hospital-local only: the scenario clock",
+    description: "hospital-local only: the scenario clock and the scheduled jobs on demand",
     table: TableAccess::None,
     routes,
 };
 
 pub const CLOCK: &str = "/v1/dev/clock";
+pub const JOB: &str = "/v1/dev/jobs/{name}";
 
 /// `PUT /v1/dev/clock`
 #[derive(Debug, Deserialize, ToSchema)]
@@ -68,6 +69,13 @@ fn routes() -> Vec<Route> {
             .error(422, "Not an RFC 3339 timestamp")
             .example(json!({"now": "2026-03-02T10:00:00-03:00"}))
             .build(),
+        Route::at("POST", JOB, ONLY_ADMIN, axum::routing::post(run_job))
+            .summary("dev", "run_dev_job", "Run a scheduled job now (hospital-local)")
+            .description("Runs the job once, at the server's now (the dev clock's, when set), waits for the e-mails it asks for to be written, and answers what it did. The jobs: reminders, beds-low, billing-overdue, exams-overdue, long-stays, stock-sweep, consistency-scan, alert-digest, outbox-sweep, daily-report.")
+            .raw_schema("JobRun", json!({"type": "object", "description": "What the job did: its counts and the subjects it acted on"}))
+            .ok(200, "What the job did", Some("JobRun"))
+            .error(404, "No such job, or not hospital-local")
+            .build(),
         Route::at("DELETE", CLOCK, ONLY_ADMIN, axum::routing::delete(clear))
             .summary("dev", "clear_dev_clock", "Back to real time (hospital-local, HOSPITAL_DEV_CLOCK=1)")
             .schema::<ClockState>()
@@ -103,6 +111,20 @@ async fn set(
     clock(&state)?.set(Some(input.now));
     tracing::info!(now = %rfc3339(input.now), "dev clock set");
     state_of(&state)
+}
+
+async fn run_job(
+    State(state): State<AppState>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let runner = state
+        .dev_jobs
+        .as_ref()
+        .ok_or_else(|| ApiError::not_found("jobs run on demand in hospital-local only"))?;
+    match runner(name.clone()).await {
+        Some(report) => Ok(Json(report)),
+        None => Err(ApiError::not_found("no such job").with_field("name")),
+    }
 }
 
 async fn clear(State(state): State<AppState>) -> ApiResult<Json<ClockState>> {

@@ -40,12 +40,22 @@ use std::any::Any;
 use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
 
+/// Runs a scheduled job by name, now; `None` when there is no such job. hospital-local's
+/// `POST /v1/dev/jobs/{name}`.
+pub type JobRunner = Arc<
+    dyn Fn(String) -> std::pin::Pin<Box<dyn Future<Output = Option<serde_json::Value>> + Send>>
+        + Send
+        + Sync,
+>;
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub deps: Deps,
     /// hospital-local's scenario clock, when `HOSPITAL_DEV_CLOCK=1` (the `/v1/dev` routes).
     pub dev_clock: Option<Arc<hospital_core::time::ScenarioClock>>,
+    /// hospital-local's jobs, on demand (`POST /v1/dev/jobs/{name}`).
+    pub dev_jobs: Option<JobRunner>,
 }
 
 /// The complete HTTP application for the named functions (hospital-local passes all of

@@ -358,12 +358,19 @@ pub fn error(description: &str) -> utoipa::openapi::Response {
         .build()
 }
 
-/// A path parameter: an id (ULID) unless the route says otherwise.
+/// A path parameter: an id (ULID) for `id` and `<kind>_id`, a name or a file otherwise.
 pub fn path_param(name: &str) -> Parameter {
-    let description = if name == "id" {
-        "Id (ULID)".to_string()
+    let (description, pattern) = if name == "id" {
+        ("Id (ULID)".to_string(), ULID_PATTERN)
+    } else if let Some(kind) = name.strip_suffix("_id") {
+        (format!("Id of the {kind} (ULID)"), ULID_PATTERN)
+    } else if name == "file" {
+        (
+            "The day's report file: YYYY-MM-DD.pdf or YYYY-MM-DD.xlsx".to_string(),
+            r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\.(pdf|xlsx)$",
+        )
     } else {
-        format!("Id of the {} (ULID)", name.trim_end_matches("_id"))
+        (format!("The {name}"), "^[a-z][a-z-]{0,39}$")
     };
     ParameterBuilder::new()
         .name(name)
@@ -373,7 +380,7 @@ pub fn path_param(name: &str) -> Parameter {
         .schema(Some(
             utoipa::openapi::ObjectBuilder::new()
                 .schema_type(utoipa::openapi::schema::Type::String)
-                .pattern(Some(ULID_PATTERN)),
+                .pattern(Some(pattern)),
         ))
         .build()
 }

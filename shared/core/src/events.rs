@@ -62,6 +62,42 @@ impl DomainEvent {
         item
     }
 
+    /// The `detail` of the event on the bus: the payload's fields, plus `event_id` and
+    /// `occurred_at`.
+    pub fn bus_detail(&self) -> Value {
+        let mut detail = match &self.detail {
+            Value::Object(m) => m.clone(),
+            other => {
+                let mut m = Map::new();
+                m.insert("payload".into(), other.clone());
+                m
+            }
+        };
+        detail.insert("event_id".into(), self.event_id.clone().into());
+        detail.insert(
+            "occurred_at".into(),
+            crate::resource::record::rfc3339(self.occurred_at).into(),
+        );
+        Value::Object(detail)
+    }
+
+    /// An event as the bus delivers it (source, detail type, detail): the inverse of
+    /// [`Self::bus_detail`].
+    pub fn from_bus(source: &str, detail_type: &str, detail: &Value) -> Option<Self> {
+        let mut payload = detail.as_object()?.clone();
+        let event_id = payload.remove("event_id")?.as_str()?.to_string();
+        let occurred_at = DateTime::parse_from_rfc3339(payload.remove("occurred_at")?.as_str()?)
+            .ok()?
+            .with_timezone(&Utc);
+        Some(Self {
+            event_id,
+            source: source.to_string(),
+            detail_type: detail_type.to_string(),
+            occurred_at,
+            detail: Value::Object(payload),
+        })
+    }
+
     /// Reads an outbox record back (`None` if the item is not one).
     pub fn from_outbox_item(item: &Item) -> Option<Self> {
         if item.get(ENTITY).and_then(Value::as_str) != Some("outbox") {

@@ -38,6 +38,7 @@ async fn a_panic_is_an_enveloped_500_with_the_request_id() {
         AppState {
             deps: deps(),
             dev_clock: None,
+            dev_jobs: None,
         },
         hospital_api::auth::Access::new(
             Arc::new(LocalJwt::new(b"k")),
@@ -85,6 +86,7 @@ async fn logs_carry_request_ids_but_no_personal_data() {
     let state = AppState {
         deps: deps(),
         dev_clock: None,
+        dev_jobs: None,
     };
     let app = hospital_api::app(&hospital_api::registry::local_names(), state, Arc::new(jwt));
     let patient = crate::common::patient("Beatriz Nascimento", 77);

@@ -22,6 +22,7 @@ fn app(jwt: LocalJwt) -> axum::Router {
     let state = hospital_api::AppState {
         deps,
         dev_clock: None,
+        dev_jobs: None,
     };
     hospital_api::app(&hospital_api::registry::local_names(), state, Arc::new(jwt))
 }
