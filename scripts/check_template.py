@@ -3,6 +3,7 @@
 
     python3 scripts/check_template.py [TEMPLATE]           # SAM transform; one-line summary
     python3 scripts/check_template.py --routes [TEMPLATE]  # JSON list of the HTTP API routes
+    python3 scripts/check_template.py --catalogue [TEMPLATE]  # JSON: rules, schedules, streams
 
 The transform runs aws-sam-translator with no AWS access: a managed-policy loader that
 returns {} (the default one calls IAM), a placeholder s3:// CodeUri for functions built from
@@ -176,10 +177,56 @@ def routes(template: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def catalogue(template: dict[str, Any]) -> dict[str, Any]:
+    """The event routes and schedules the template declares, per function:
+    {"rules": [{"function", "bus", "source", "detail_types"}],
+     "schedules": [{"function", "expression", "timezone", "flexible"}],
+     "streams": [{"function", "filters"}]}; every one must have a dead-letter destination."""
+    out: dict[str, list[dict[str, Any]]] = {"rules": [], "schedules": [], "streams": []}
+    for logical_id, (name, props) in functions(template).items():
+        invoke = props.get("EventInvokeConfig") or {}
+        for event_id, event in (props.get("Events") or {}).items():
+            kind = event.get("Type")
+            ev = event.get("Properties") or {}
+            where = f"{logical_id}.Events.{event_id}"
+            if kind in ("EventBridgeRule", "ScheduleV2"):
+                if not (ev.get("DeadLetterConfig") or {}).get("Arn"):
+                    raise CheckError(f"{where}: no dead-letter queue")
+                if not ((invoke.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination"):
+                    raise CheckError(f"{logical_id}: no on-failure destination for its invocations")
+            if kind == "EventBridgeRule":
+                pattern = ev.get("Pattern") or {}
+                out["rules"].append({
+                    "function": name,
+                    "bus": (ev.get("EventBusName") or {}).get("Ref"),
+                    "source": pattern.get("source"),
+                    "detail_types": pattern.get("detail-type"),
+                })
+            elif kind == "ScheduleV2":
+                out["schedules"].append({
+                    "function": name,
+                    "expression": ev.get("ScheduleExpression"),
+                    "timezone": (ev.get("ScheduleExpressionTimezone") or {}).get("Ref"),
+                    "flexible": (ev.get("FlexibleTimeWindow") or {}).get("Mode"),
+                })
+            elif kind == "DynamoDB":
+                if not ((ev.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination"):
+                    raise CheckError(f"{where}: no on-failure destination")
+                out["streams"].append({
+                    "function": name,
+                    "filters": [f.get("Pattern") for f in (ev.get("FilterCriteria") or {}).get("Filters", [])],
+                    "bisect": ev.get("BisectBatchOnFunctionError"),
+                })
+    for v in out.values():
+        v.sort(key=lambda r: r["function"])
+    return out
+
+
 def main(argv: list[str]) -> int:
     args = list(argv)
     want_routes = "--routes" in args
-    args = [a for a in args if a != "--routes"]
+    want_catalogue = "--catalogue" in args
+    args = [a for a in args if a not in ("--routes", "--catalogue")]
     if any(a in ("-h", "--help") for a in args):
         print(__doc__)
         return 0
@@ -190,10 +237,14 @@ def main(argv: list[str]) -> int:
     try:
         template = load_template(path)
         table = routes(template)
+        declared = catalogue(template)
         output = transform(template)
     except CheckError as e:
         fail(f"{path}: {e}")
 
+    if want_catalogue:
+        print(json.dumps(declared, indent=2))
+        return 0
     if want_routes:
         print(json.dumps(table, indent=2))
         return 0

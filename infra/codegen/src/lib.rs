@@ -12,6 +12,7 @@
 
 use hospital_api::registry::{FUNCTIONS, Function, TableAccess};
 use hospital_api::routes::{Route, path_params};
+use hospital_core::automation::catalogue::{CONSUMERS, JOBS, Needs};
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -90,6 +91,146 @@ pub fn template_functions() -> String {
     out
 }
 
+/// The policies of an automation function: the table, and what it needs besides.
+fn automation_policies(out: &mut String, needs: &[Needs], extra: &[&str]) {
+    out.push_str("      Policies:\n        - !Ref TableAccessPolicy\n");
+    for n in needs {
+        let policy = match n {
+            Needs::Mail => "MailPolicy",
+            Needs::PublishEvents => "PublishEventsPolicy",
+            Needs::Reports => "ReportsPolicy",
+        };
+        let _ = writeln!(out, "        - !Ref {policy}");
+    }
+    for e in extra {
+        out.push_str(e);
+    }
+}
+
+/// A queue for what an asynchronously invoked function could not do, and an alarm on its depth.
+fn dead_letters(out: &mut String, queue: &str, what: &str) {
+    let _ = writeln!(out, "  {queue}:");
+    out.push_str("    Type: AWS::SQS::Queue\n    Properties:\n      MessageRetentionPeriod: 1209600\n      SqsManagedSseEnabled: true\n\n");
+    let _ = writeln!(out, "  {queue}Alarm:");
+    out.push_str("    Type: AWS::CloudWatch::Alarm\n    Properties:\n");
+    let _ = writeln!(
+        out,
+        "      AlarmDescription: {}",
+        json!(format!(
+            "{what} left messages in {queue}: look at them, fix, redrive"
+        ))
+    );
+    out.push_str("      Namespace: AWS/SQS\n      MetricName: ApproximateNumberOfMessagesVisible\n      Dimensions:\n        - Name: QueueName\n");
+    let _ = writeln!(out, "          Value: !GetAtt {queue}.QueueName");
+    out.push_str("      Statistic: Maximum\n      Period: 300\n      EvaluationPeriods: 1\n      Threshold: 0\n      ComparisonOperator: GreaterThanThreshold\n      TreatMissingData: notBreaching\n      AlarmActions:\n        - !Ref AlarmTopic\n\n");
+}
+
+/// The head of an automation function: type, the one build, description, its name, and the
+/// destination of its failed asynchronous invocations.
+fn automation_head(out: &mut String, id: &str, name: &str, description: &str, failures: &str) {
+    let _ = writeln!(out, "  {id}:");
+    out.push_str("    Type: AWS::Serverless::Function\n");
+    out.push_str("    Metadata:\n      BuildMethod: rust-cargolambda\n      BuildProperties:\n        Binary: hospital\n");
+    out.push_str("    Properties:\n");
+    let _ = writeln!(out, "      Description: {}", json!(description));
+    let _ = writeln!(
+        out,
+        "      Environment:\n        Variables:\n          HOSPITAL_FUNCTION: {name}"
+    );
+    out.push_str("      Timeout: 60\n");
+    out.push_str("      EventInvokeConfig:\n        MaximumRetryAttempts: 2\n        DestinationConfig:\n          OnFailure:\n            Type: SQS\n");
+    let _ = writeln!(out, "            Destination: !GetAtt {failures}.Arn");
+}
+
+fn log_group(out: &mut String, id: &str) {
+    let _ = writeln!(out, "  {id}LogGroup:");
+    out.push_str("    Type: AWS::Logs::LogGroup\n    DeletionPolicy: Delete\n    UpdateReplacePolicy: Delete\n    Properties:\n");
+    let _ = writeln!(out, "      LogGroupName: !Sub /aws/lambda/${{{id}}}");
+    out.push_str("      RetentionInDays: !Ref LogRetentionDays\n\n");
+}
+
+/// The functions of the automation catalogue: one per consumer (an EventBridge rule on the
+/// stack's bus), one per job (an EventBridge Scheduler schedule in the hospital's time zone,
+/// no flexible window), and the relay (the table's stream, filtered to new outbox records).
+/// Every one has a dead-letter queue with an alarm on its depth.
+pub fn automation_functions() -> String {
+    let mut out = String::new();
+    for c in CONSUMERS {
+        let id = format!("{}Function", pascal(c.name));
+        let failures = format!("{}FailureQueue", pascal(c.name));
+        automation_head(&mut out, &id, c.name, c.description, &failures);
+        automation_policies(&mut out, c.needs, &[]);
+        out.push_str("      Events:\n        Rule:\n          Type: EventBridgeRule\n          Properties:\n            EventBusName: !Ref EventBus\n            Pattern:\n");
+        let _ = writeln!(out, "              source:\n                - {}", c.source);
+        out.push_str("              detail-type:\n");
+        for t in c.detail_types {
+            let _ = writeln!(out, "                - {t}");
+        }
+        out.push_str("            RetryPolicy:\n              MaximumRetryAttempts: 10\n              MaximumEventAgeInSeconds: 86400\n            DeadLetterConfig:\n");
+        let _ = writeln!(out, "              Arn: !GetAtt {failures}.Arn");
+        out.push('\n');
+        dead_letters(
+            &mut out,
+            &failures,
+            &format!("{} (failed deliveries and invocations)", c.name),
+        );
+        // EventBridge puts what its rule could not deliver in the queue.
+        let _ = writeln!(out, "  {failures}Policy:");
+        out.push_str("    Type: AWS::SQS::QueuePolicy\n    Properties:\n      Queues:\n");
+        let _ = writeln!(out, "        - !Ref {failures}");
+        out.push_str("      PolicyDocument:\n        Version: \"2012-10-17\"\n        Statement:\n          - Effect: Allow\n            Principal:\n              Service: events.amazonaws.com\n            Action: sqs:SendMessage\n");
+        let _ = writeln!(out, "            Resource: !GetAtt {failures}.Arn");
+        out.push_str("            Condition:\n              ArnEquals:\n");
+        let _ = writeln!(out, "                aws:SourceArn: !GetAtt {id}Rule.Arn\n");
+        log_group(&mut out, &id);
+    }
+    for j in JOBS {
+        let id = format!("{}Function", pascal(j.name));
+        let failures = format!("{}FailureQueue", pascal(j.name));
+        automation_head(&mut out, &id, j.name, j.description, &failures);
+        automation_policies(&mut out, j.needs, &[]);
+        out.push_str(
+            "      Events:\n        Schedule:\n          Type: ScheduleV2\n          Properties:\n",
+        );
+        let _ = writeln!(
+            out,
+            "            ScheduleExpression: {}",
+            j.schedule.expression()
+        );
+        out.push_str("            ScheduleExpressionTimezone: !Ref HospitalTimezone\n            FlexibleTimeWindow:\n              Mode: \"OFF\"\n            RetryPolicy:\n              MaximumRetryAttempts: 3\n            DeadLetterConfig:\n");
+        let _ = writeln!(out, "              Arn: !GetAtt {failures}.Arn");
+        out.push('\n');
+        dead_letters(
+            &mut out,
+            &failures,
+            &format!("{} (failed schedules and runs)", j.name),
+        );
+        log_group(&mut out, &id);
+    }
+    // The relay.
+    let id = "RelayFunction";
+    let _ = writeln!(out, "  {id}:");
+    out.push_str("    Type: AWS::Serverless::Function\n");
+    out.push_str("    Metadata:\n      BuildMethod: rust-cargolambda\n      BuildProperties:\n        Binary: hospital\n");
+    out.push_str("    Properties:\n      Description: \"Moves new outbox records from the table's stream to the event bus\"\n");
+    out.push_str("      Environment:\n        Variables:\n          HOSPITAL_FUNCTION: relay\n      Timeout: 60\n");
+    automation_policies(
+        &mut out,
+        &[Needs::PublishEvents],
+        &[
+            "        - SQSSendMessagePolicy:\n            QueueName: !GetAtt RelayFailureQueue.QueueName\n",
+        ],
+    );
+    out.push_str("      Events:\n        Stream:\n          Type: DynamoDB\n          Properties:\n            Stream: !GetAtt Table.StreamArn\n            StartingPosition: TRIM_HORIZON\n            BatchSize: 10\n            MaximumBatchingWindowInSeconds: 1\n            MaximumRetryAttempts: 10\n            BisectBatchOnFunctionError: true\n            FunctionResponseTypes:\n              - ReportBatchItemFailures\n            FilterCriteria:\n              Filters:\n                - Pattern: '{\"eventName\": [\"INSERT\"], \"dynamodb\": {\"NewImage\": {\"entity\": {\"S\": [\"outbox\"]}}}}'\n            DestinationConfig:\n              OnFailure:\n                Type: SQS\n                Destination: !GetAtt RelayFailureQueue.Arn\n\n");
+    dead_letters(
+        &mut out,
+        "RelayFailureQueue",
+        "the relay (stream batches it could not publish; the outbox sweep republishes them)",
+    );
+    log_group(&mut out, id);
+    out
+}
+
 /// `template` with its generated section replaced.
 pub fn with_functions(template: &str) -> Result<String, String> {
     let start = template
@@ -99,9 +240,10 @@ pub fn with_functions(template: &str) -> Result<String, String> {
         .find(END)
         .ok_or("template.yaml has no END GENERATED FUNCTIONS line")?;
     Ok(format!(
-        "{}{BEGIN}{}{}",
+        "{}{BEGIN}{}{}{}",
         &template[..start],
         template_functions(),
+        automation_functions(),
         &template[end..]
     ))
 }
@@ -210,9 +352,94 @@ pub fn sample_event(route: &Route) -> Value {
     event
 }
 
+/// A sample detail for each consumer's events (ids only, as the events carry).
+fn sample_detail(consumer: &str) -> Value {
+    match consumer {
+        "notifier" => json!({
+            "template": "stock_low",
+            "to": [{"list": "pharmacy"}],
+            "data": {"medication_id": SAMPLE_IDS[0]},
+        }),
+        "bill-discharge" => json!({
+            "admission_id": SAMPLE_IDS[0], "patient_id": SAMPLE_IDS[1], "bed_id": SAMPLE_IDS[2],
+            "sector_id": SAMPLE_IDS[1], "disposition": "home", "discharge_diagnosis_code": "I21.9",
+            "admitted_at": "2026-11-20T10:00:00.000Z", "discharged_at": "2026-11-27T14:30:00.000Z",
+        }),
+        "announce-bed" => json!({
+            "bed_id": SAMPLE_IDS[0], "sector_id": SAMPLE_IDS[1], "code": "UTI-07",
+            "previous_status": "cleaning",
+        }),
+        "stock-low" => {
+            json!({"medication_id": SAMPLE_IDS[0], "minimum_stock": 100, "movement_id": SAMPLE_IDS[1]})
+        }
+        "keep-alert" => {
+            json!({"kind": "missing_tariff", "subject": SAMPLE_IDS[0], "message": "admission was not billed: no tariff"})
+        }
+        _ => json!({}),
+    }
+}
+
+/// The automation's samples: an EventBridge event per consumer, a scheduler invocation per job,
+/// a stream batch for the relay.
+pub fn automation_samples() -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for c in CONSUMERS {
+        let mut detail = sample_detail(c.name);
+        detail["event_id"] = json!("01JD3Q0V4W6X8Y9Z0A1B2C3D4F");
+        detail["occurred_at"] = json!("2026-11-29T12:00:00.000Z");
+        out.push((
+            format!("{}/event.json", c.name),
+            json!({
+                "version": "0",
+                "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+                "detail-type": c.detail_types[0],
+                "source": c.source,
+                "account": "123456789012",
+                "time": "2026-11-29T12:00:00Z",
+                "region": "us-east-1",
+                "resources": [],
+                "detail": detail,
+            }),
+        ));
+    }
+    for j in JOBS {
+        // EventBridge Scheduler's invocation: the schedule's input, none here.
+        out.push((format!("{}/schedule.json", j.name), json!({})));
+    }
+    out.push((
+        "relay/stream.json".to_string(),
+        json!({"Records": [{
+            "eventID": "c4ca4238a0b923820dcc509a6f75849b",
+            "eventName": "INSERT",
+            "eventVersion": "1.1",
+            "eventSource": "aws:dynamodb",
+            "awsRegion": "us-east-1",
+            "dynamodb": {
+                "ApproximateCreationDateTime": 1795953600,
+                "Keys": {"pk": {"S": "outbox#01JD3Q0V4W6X8Y9Z0A1B2C3D4F"}, "sk": {"S": "outbox"}},
+                "NewImage": {
+                    "pk": {"S": "outbox#01JD3Q0V4W6X8Y9Z0A1B2C3D4F"}, "sk": {"S": "outbox"},
+                    "entity": {"S": "outbox"},
+                    "gsi2pk": {"S": "outbox#pending"}, "gsi2sk": {"S": "01JD3Q0V4W6X8Y9Z0A1B2C3D4F"},
+                    "event_id": {"S": "01JD3Q0V4W6X8Y9Z0A1B2C3D4F"},
+                    "source": {"S": "hospital.beds"}, "detail_type": {"S": "BedReleased"},
+                    "occurred_at": {"S": "2026-11-29T12:00:00.000Z"},
+                    "detail": {"M": {"bed_id": {"S": SAMPLE_IDS[0]}, "sector_id": {"S": SAMPLE_IDS[1]}}},
+                    "expires_at": {"N": "1798545600"}
+                },
+                "SequenceNumber": "111",
+                "SizeBytes": 420,
+                "StreamViewType": "NEW_IMAGE"
+            },
+            "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/hospital/stream/2026-11-29T00:00:00.000"
+        }]}),
+    ));
+    out
+}
+
 /// Every sample: (relative path under `events/`, event).
 pub fn sample_events() -> Vec<(String, Value)> {
-    let mut out = Vec::new();
+    let mut out = automation_samples();
     for f in FUNCTIONS {
         for r in (f.routes)() {
             let name = operation_id(&r).replace('_', "-");

@@ -197,10 +197,20 @@ impl Hospital {
     pub async fn run_job(&self, name: &str) -> Option<serde_json::Value> {
         let job = catalogue::job(name)?;
         let report = automation::run_job(&self.ctx, job).await;
+        Some(self.settled(report).await)
+    }
+
+    /// Runs a job for a given day (the daily report of `date`).
+    pub async fn run_job_on(&self, name: &str, date: &str) -> Option<serde_json::Value> {
+        let _ = date;
+        self.run_job(name).await
+    }
+
+    async fn settled(&self, report: serde_json::Value) -> serde_json::Value {
         // Its outbox records reach the bus through the relay; give them a moment.
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         self.bus.settle(std::time::Duration::from_secs(10)).await;
-        Some(report)
+        report
     }
 }
 
@@ -332,4 +342,66 @@ pub async fn start(config: &Config) -> Result<Server, String> {
         shutdown: Some(tx),
         task,
     })
+}
+
+/// Runs a job once from the command line: through the running server when one holds the
+/// embedded store (it allows one process), else in this process, waiting for what the job set
+/// off (its e-mails) before answering.
+pub async fn run_job(
+    config: &Config,
+    name: &str,
+    date: Option<&str>,
+) -> Result<serde_json::Value, String> {
+    let query = date.map(|d| format!("?date={d}")).unwrap_or_default();
+    match assemble(config).await {
+        Ok(mut hospital) => {
+            if catalogue::job(name).is_none() && name != "daily-report" {
+                return Err(format!("no job named {name:?}"));
+            }
+            let feed = hospital.feed.take();
+            let hospital = Arc::new(hospital);
+            let relay = tokio::spawn(automation::relay_loop(
+                hospital.ctx.clone(),
+                hospital.bus.clone(),
+                feed,
+                std::time::Duration::from_secs(1),
+            ));
+            let report = if let Some(d) = date {
+                hospital.run_job_on(name, d).await
+            } else {
+                hospital.run_job(name).await
+            };
+            relay.abort();
+            report.ok_or_else(|| format!("no job named {name:?}"))
+        }
+        Err(e) if e.contains("already open") || e.contains("Database already open") => {
+            // The server holds the store: ask it.
+            let url = format!("http://{}/v1/dev/jobs/{name}{query}", config.addr);
+            let token = jwt(config)?.issue(
+                "hospital-local-cli",
+                &[hospital_api::auth::Role::Admin],
+                chrono::Utc::now().timestamp(),
+                300,
+            )?;
+            let res = reqwest::Client::new()
+                .post(&url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .map_err(|e| {
+                    format!(
+                        "the data dir is in use, and the server at {} did not answer: {e}",
+                        config.addr
+                    )
+                })?;
+            let status = res.status();
+            let body: serde_json::Value = res.json().await.map_err(|e| e.to_string())?;
+            if status.is_success() {
+                Ok(body)
+            } else {
+                Err(format!("the server answered {status}: {body}"))
+            }
+        }
+        Err(e) => Err(e),
+    }
 }

@@ -27,6 +27,7 @@ pub mod routes;
 pub mod sectors;
 pub mod specialties;
 pub mod staff;
+pub mod tariffs;
 
 use auth::Authenticator;
 use axum::Router;
@@ -90,8 +91,43 @@ pub fn with_shared_layers(
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body::MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(panic_response))
+        .layer(from_fn_with_state(state.clone(), alert_on_server_error))
         .layer(from_fn(request_id::middleware))
         .with_state(state)
+}
+
+/// RF26: every 5xx is an operational alert (a log line, an `OperationalAlert` event, the
+/// on-call digest), recorded best-effort after the response.
+async fn alert_on_server_error(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let method = req.method().clone();
+    let res = next.run(req).await;
+    let status = res.status();
+    if status.is_server_error() {
+        let deps = state.deps.clone();
+        let request = request_id::current().unwrap_or_default();
+        tokio::spawn(async move {
+            let mut tx = deps.tx();
+            hospital_core::automation::consumers::alert(
+                &mut tx,
+                "server_error",
+                &route,
+                &format!("{status} on {method} {route} (request {request})"),
+            );
+            if let Err(e) = tx.commit(deps.store.as_ref()).await {
+                tracing::error!(error = ?e, "could not record the alert of a 5xx");
+            }
+        });
+    }
+    res
 }
 
 async fn not_found() -> ApiError {

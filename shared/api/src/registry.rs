@@ -8,7 +8,7 @@ use crate::openapi::Schemas;
 use crate::routes::Route;
 use crate::{
     admissions, appointments, beds, billing, doctors, exams, insurers, medications, meta, patients,
-    prescriptions, sectors, specialties, staff,
+    prescriptions, sectors, specialties, staff, tariffs,
 };
 use serde_json::Value;
 use std::sync::OnceLock;
@@ -51,6 +51,7 @@ pub const FUNCTIONS: &[Function] = &[
     prescriptions::FUNCTION,
     admissions::FUNCTION,
     billing::FUNCTION,
+    tariffs::FUNCTION,
 ];
 
 /// What hospital-local serves besides: its development routes.
