@@ -28,6 +28,11 @@ static TABLES: AtomicUsize = AtomicUsize::new(0);
 
 impl Local {
     pub async fn start(backend: Backend) -> Local {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    /// [`Local::start`] with the configuration adjusted first (e.g. `config.dev_clock = true`).
+    pub async fn start_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Local {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut config = Config::in_dir(dir.path());
         config.jwt_secret = Some(SECRET.into());
@@ -42,6 +47,7 @@ impl Local {
                 TABLES.fetch_add(1, Ordering::SeqCst)
             );
         }
+        configure(&mut config);
         Self::with_config(config, Some(dir)).await
     }
 

@@ -6,6 +6,7 @@ mod http_machinery;
 mod inputs;
 mod lambda_events;
 mod openapi;
+mod operations;
 mod patients;
 mod rbac;
 mod registries;
