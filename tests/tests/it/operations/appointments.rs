@@ -533,15 +533,78 @@ pub async fn appointments(local: &Local) {
     )
     .await;
 
+    // Moving within its own time, and to another day and back: the time held follows.
+    patch_ok(
+        local,
+        Role::Receptionist,
+        &a7.location,
+        json!({"starts_at": at(&d1, "10:10")}),
+    )
+    .await;
+    patch_ok(
+        local,
+        Role::Receptionist,
+        &a7.location,
+        json!({"starts_at": at(&d1, "10:00")}),
+    )
+    .await;
+    patch_ok(
+        local,
+        Role::Receptionist,
+        &a6.location,
+        json!({"starts_at": at(&d1, "09:00")}),
+    )
+    .await;
+    let a10 = book(
+        local,
+        Role::Receptionist,
+        appointment(&p3.id, &ana.id, &cardio.id, &d, "09:30"),
+    )
+    .await;
+    patch_ok(
+        local,
+        Role::Receptionist,
+        &a10.location,
+        json!({"status": "cancelled", "cancel_reason": "teste"}),
+    )
+    .await;
+    patch_ok(
+        local,
+        Role::Receptionist,
+        &a6.location,
+        json!({"starts_at": at(&d, "09:30")}),
+    )
+    .await;
+    refused(
+        local,
+        &appointment(&p3.id, &ana.id, &cardio.id, &d, "09:45"),
+        409,
+        "starts_at",
+        a6.id.as_str(),
+    )
+    .await;
+    let (s, b) = send(
+        local,
+        Method::POST,
+        APPOINTMENTS,
+        Role::Receptionist,
+        Some(&appointment(&p3.id, &ana.id, &cardio.id, &d1, "09:00")),
+    )
+    .await;
+    assert_eq!(s, 201, "{b}");
+    let a11 = b["id"].as_str().unwrap().to_string();
+
     // Lists: by doctor, patient, day (hospital time zone) and status, in start order.
     assert_eq!(
         ids(local, &format!("doctor_id={}", ana.id)).await,
         [
             a0.id.as_str(),
             a6.id.as_str(),
+            a10.id.as_str(),
             a1.id.as_str(),
             a2.id.as_str(),
             a4.id.as_str(),
+            a11.as_str(),
             a7.id.as_str(),
             a8.id.as_str()
         ]
@@ -551,6 +614,7 @@ pub async fn appointments(local: &Local) {
         [
             a0.id.as_str(),
             a6.id.as_str(),
+            a10.id.as_str(),
             a1.id.as_str(),
             a2.id.as_str(),
             a4.id.as_str()
@@ -566,7 +630,7 @@ pub async fn appointments(local: &Local) {
     );
     assert_eq!(
         ids(local, &format!("status=cancelled&doctor_id={}", ana.id)).await,
-        [a2.id.as_str(), a4.id.as_str()]
+        [a10.id.as_str(), a2.id.as_str(), a4.id.as_str()]
     );
     assert_eq!(
         ids(local, &format!("doctor_id={}", bruno.id)).await,
@@ -586,7 +650,7 @@ pub async fn appointments(local: &Local) {
     );
     assert_eq!(
         ids(local, &format!("date={d1}")).await,
-        [a7.id.as_str(), a3.id.as_str(), a8.id.as_str()]
+        [a11.as_str(), a7.id.as_str(), a3.id.as_str(), a8.id.as_str()]
     );
     assert_eq!(ids(local, "status=noshow").await, [a0.id.as_str()]);
     assert_eq!(ids(local, "status=fulfilled").await, [a1.id.as_str()]);
@@ -600,11 +664,13 @@ pub async fn appointments(local: &Local) {
         [
             a0.id.as_str(),
             a6.id.as_str(),
+            a10.id.as_str(),
             a1.id.as_str(),
             a2.id.as_str(),
             a4.id.as_str(),
             a5.id.as_str(),
             a9.id.as_str(),
+            a11.as_str(),
             a7.id.as_str(),
             a3.id.as_str(),
             a8.id.as_str()
@@ -615,6 +681,7 @@ pub async fn appointments(local: &Local) {
         [
             a0.id.as_str(),
             a6.id.as_str(),
+            a10.id.as_str(),
             a1.id.as_str(),
             a2.id.as_str(),
             a4.id.as_str(),
@@ -631,7 +698,7 @@ pub async fn appointments(local: &Local) {
     assert_eq!(s, 200, "{page}");
     assert_eq!(
         ids_of(page["items"].as_array().unwrap()),
-        [a7.id.as_str(), a8.id.as_str()]
+        [a11.as_str(), a7.id.as_str(), a8.id.as_str()]
     );
     for q in [
         format!("doctor_id={}&patient_id={}", ana.id, p1.id),
