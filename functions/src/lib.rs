@@ -47,11 +47,25 @@ impl Authenticator for AuthorizerClaims {
 
 /// The function's HTTP application over any store (the tests replay sample events through it
 /// with the embedded store).
-pub fn http_app(function: &str, deps: Deps) -> Router {
+pub fn http_app(
+    function: &str,
+    deps: Deps,
+    reports: Option<Arc<dyn hospital_core::automation::notify::Files>>,
+) -> Router {
+    let settings = match Settings::from_vars(var) {
+        Ok(s) => s,
+        Err(e) => {
+            // Thresholds fall back to their defaults; the mistake is logged at every cold start.
+            tracing::error!(error = %e, "malformed setting; defaults used");
+            Settings::default()
+        }
+    };
     let state = hospital_api::AppState {
         deps,
         dev_clock: None,
         dev_jobs: None,
+        settings: Arc::new(settings),
+        reports,
     };
     hospital_api::app(&[function], state, Arc::new(AuthorizerClaims))
         .layer(axum::middleware::from_fn(request_id_from_context))
@@ -150,7 +164,18 @@ async fn deps(config: Config) -> Deps {
 pub async fn run_http(function: &str) -> Result<(), lambda_http::Error> {
     init_tracing();
     let config = Config::from_env()?;
-    let app = http_app(function, deps(config).await);
+    // Only the reports function reads the reports bucket.
+    let reports: Option<Arc<dyn hospital_core::automation::notify::Files>> =
+        if function == "reports" {
+            let sdk = hospital_adapters::aws::sdk_config(None).await;
+            Some(Arc::new(S3Files::new(
+                aws_sdk_s3::Client::new(&sdk),
+                var("REPORTS_BUCKET").unwrap_or_default(),
+            )))
+        } else {
+            None
+        };
+    let app = http_app(function, deps(config).await, reports);
     lambda_http::run(app).await
 }
 
@@ -177,6 +202,7 @@ pub async fn automation_ctx() -> Result<Ctx, String> {
             aws_sdk_eventbridge::Client::new(&sdk),
             var("EVENT_BUS_NAME").unwrap_or_else(|| "default".into()),
         )),
+        render: Arc::new(hospital_report::Renderer),
     })
 }
 

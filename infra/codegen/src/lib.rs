@@ -69,6 +69,9 @@ pub fn template_functions() -> String {
             TableAccess::ReadWrite => {
                 out.push_str("      Policies:\n        - !Ref TableAccessPolicy\n")
             }
+            TableAccess::ReportFiles => {
+                out.push_str("      Policies:\n        - !Ref ReportsReadPolicy\n")
+            }
         }
         out.push_str("      Events:\n");
         for r in (f.routes)() {
@@ -315,7 +318,31 @@ pub fn sample_event(route: &Route) -> Value {
     let mut ids = SAMPLE_IDS.iter();
     let mut path = route.path.to_string();
     for p in path_params(route.path).collect::<Vec<_>>() {
-        path = path.replace(&format!("{{{p}}}"), ids.next().unwrap_or(&SAMPLE_IDS[0]));
+        let value = match p {
+            "file" => "2026-11-28.pdf",
+            _ => ids.next().unwrap_or(&SAMPLE_IDS[0]),
+        };
+        path = path.replace(&format!("{{{p}}}"), value);
+    }
+    // Required query parameters, from their schemas' examples (an indicator's range).
+    let mut query = serde_json::Map::new();
+    for p in route.op.parameters.iter().flatten() {
+        let p = serde_json::to_value(p).unwrap_or_default();
+        if let (true, Some(name), Some(example)) = (
+            p["in"] == "query" && p["required"] == true,
+            p["name"].as_str(),
+            p["schema"]["example"].as_str(),
+        ) {
+            query.insert(name.to_string(), json!(example));
+        }
+    }
+    if !query.is_empty() {
+        let raw: Vec<String> = query
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+            .collect();
+        event["rawQueryString"] = json!(raw.join("&"));
+        event["queryStringParameters"] = Value::Object(query);
     }
     let route_key = format!("{} {}", route.method, route.path);
     event["routeKey"] = json!(route_key);

@@ -11,8 +11,8 @@ use hospital_core::automation::{Ctx, Handled};
 use hospital_core::events::DomainEvent;
 use hospital_core::store::Item;
 use serde_json::{Value, json};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
 use tokio::sync::Notify;
 
 /// Deliveries a consumer gets before its event is set aside (logged and kept as a dead
@@ -23,7 +23,9 @@ const DELIVERY_ATTEMPTS: u32 = 5;
 /// on a task of its own.
 #[derive(Default)]
 pub struct InProcessBus {
-    ctx: OnceLock<Ctx>,
+    /// The context holds this bus: [`InProcessBus::detach`] breaks the cycle on shutdown, so
+    /// the store is dropped (and the embedded store's file lock released).
+    ctx: std::sync::Mutex<Option<Ctx>>,
     flight: Arc<Flight>,
 }
 
@@ -53,9 +55,18 @@ impl Drop for InFlight {
 }
 
 impl InProcessBus {
-    /// Consumers run with `ctx` (set once, after the context that holds this bus is built).
+    /// Consumers run with `ctx` (set after the context that holds this bus is built).
     pub fn attach(&self, ctx: Ctx) {
-        let _ = self.ctx.set(ctx);
+        if let Ok(mut c) = self.ctx.lock() {
+            *c = Some(ctx);
+        }
+    }
+
+    /// Stops delivering: events published from now on are refused (and stay in the outbox).
+    pub fn detach(&self) {
+        if let Ok(mut c) = self.ctx.lock() {
+            *c = None;
+        }
     }
 
     /// Waits until no delivery is in flight (or `limit` passes).
@@ -76,7 +87,8 @@ impl InProcessBus {
 #[async_trait]
 impl EventBus for InProcessBus {
     async fn publish(&self, events: &[DomainEvent]) -> Vec<Result<(), String>> {
-        let Some(ctx) = self.ctx.get() else {
+        let ctx = self.ctx.lock().ok().and_then(|c| c.clone());
+        let Some(ctx) = ctx else {
             return events
                 .iter()
                 .map(|_| Err("the bus is not attached yet".to_string()))

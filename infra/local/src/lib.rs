@@ -200,10 +200,18 @@ impl Hospital {
         Some(self.settled(report).await)
     }
 
-    /// Runs a job for a given day (the daily report of `date`).
-    pub async fn run_job_on(&self, name: &str, date: &str) -> Option<serde_json::Value> {
-        let _ = date;
-        self.run_job(name).await
+    /// Runs a job for a given day: the daily report of `date` (`YYYY-MM-DD`); other jobs run at
+    /// the clock's now and take no date.
+    pub async fn run_job_on(&self, name: &str, date: &str) -> Result<serde_json::Value, String> {
+        if name != "daily-report" {
+            return Err(format!("--date is for daily-report; {name} runs at now"));
+        }
+        let day = hospital_core::time::parse_date(date).map_err(|e| format!("--date: {e}"))?;
+        let report = match hospital_core::automation::jobs::daily_report_on(&self.ctx, day).await {
+            Ok(r) => serde_json::json!({"job": name, "ok": true, "report": r}),
+            Err(e) => serde_json::json!({"job": name, "ok": false, "error": e.to_string()}),
+        };
+        Ok(self.settled(report).await)
     }
 
     async fn settled(&self, report: serde_json::Value) -> serde_json::Value {
@@ -216,14 +224,25 @@ impl Hospital {
 
 /// Assembles hospital-local over the configured store.
 pub async fn assemble(config: &Config) -> Result<Hospital, String> {
-    let (store, feed) = open_store(config).await?;
-    let tz = parse_tz(&config.timezone)?;
     // With the dev clock on, every rule reads the time from the scenario clock.
     let dev_clock = config.dev_clock.then(|| Arc::new(ScenarioClock::default()));
     let clock: Arc<dyn Clock> = match &dev_clock {
         Some(c) => c.clone(),
         None => Arc::new(SystemClock),
     };
+    let mut hospital = assemble_with_clock(config, clock).await?;
+    hospital.dev_clock = dev_clock;
+    Ok(hospital)
+}
+
+/// Assembles hospital-local with every rule reading the time from `clock` (the demo
+/// generator's scenario clock, which it moves through the simulated days).
+pub async fn assemble_with_clock(
+    config: &Config,
+    clock: Arc<dyn Clock>,
+) -> Result<Hospital, String> {
+    let (store, feed) = open_store(config).await?;
+    let tz = parse_tz(&config.timezone)?;
     let deps = Deps {
         store,
         calendar: Calendar::new(clock, tz),
@@ -239,12 +258,13 @@ pub async fn assemble(config: &Config) -> Result<Hospital, String> {
         )),
         reports: Arc::new(LocalFiles::new(config.data_dir.join("files"))),
         bus: bus.clone(),
+        render: Arc::new(hospital_report::Renderer),
     };
     bus.attach(ctx.clone());
     Ok(Hospital {
         ctx,
         bus,
-        dev_clock,
+        dev_clock: None,
         feed,
     })
 }
@@ -252,9 +272,19 @@ pub async fn assemble(config: &Config) -> Result<Hospital, String> {
 /// The whole API of `hospital`.
 pub fn app(config: &Config, hospital: &Arc<Hospital>) -> Result<axum::Router, String> {
     let runner = hospital.clone();
-    let jobs: hospital_api::JobRunner = Arc::new(move |name: String| {
+    let jobs: hospital_api::JobRunner = Arc::new(move |name: String, date: Option<String>| {
         let h = runner.clone();
-        Box::pin(async move { h.run_job(&name).await })
+        Box::pin(async move {
+            match date {
+                Some(d) => h
+                    .run_job_on(&name, &d)
+                    .await
+                    .map_err(|e| hospital_api::error::ApiError::bad_request(e).with_field("date")),
+                None => h.run_job(&name).await.ok_or_else(|| {
+                    hospital_api::error::ApiError::not_found("no such job").with_field("name")
+                }),
+            }
+        })
     });
     Ok(hospital_api::app(
         &hospital_api::registry::local_names(),
@@ -262,6 +292,8 @@ pub fn app(config: &Config, hospital: &Arc<Hospital>) -> Result<axum::Router, St
             deps: hospital.deps().clone(),
             dev_clock: hospital.dev_clock.clone(),
             dev_jobs: Some(jobs),
+            settings: hospital.ctx.settings.clone(),
+            reports: Some(hospital.ctx.reports.clone()),
         },
         Arc::new(jwt(config)?),
     ))
@@ -292,8 +324,10 @@ impl Server {
             .bus
             .settle(std::time::Duration::from_secs(5))
             .await;
-        for b in &self.background {
+        self.hospital.bus.detach();
+        for b in self.background {
             b.abort();
+            let _ = b.await;
         }
     }
 }
@@ -355,7 +389,7 @@ pub async fn run_job(
     let query = date.map(|d| format!("?date={d}")).unwrap_or_default();
     match assemble(config).await {
         Ok(mut hospital) => {
-            if catalogue::job(name).is_none() && name != "daily-report" {
+            if catalogue::job(name).is_none() {
                 return Err(format!("no job named {name:?}"));
             }
             let feed = hospital.feed.take();
@@ -366,13 +400,15 @@ pub async fn run_job(
                 feed,
                 std::time::Duration::from_secs(1),
             ));
-            let report = if let Some(d) = date {
-                hospital.run_job_on(name, d).await
-            } else {
-                hospital.run_job(name).await
+            let report = match date {
+                Some(d) => hospital.run_job_on(name, d).await,
+                None => hospital
+                    .run_job(name)
+                    .await
+                    .ok_or_else(|| format!("no job named {name:?}")),
             };
             relay.abort();
-            report.ok_or_else(|| format!("no job named {name:?}"))
+            report
         }
         Err(e) if e.contains("already open") || e.contains("Database already open") => {
             // The server holds the store: ask it.

@@ -71,9 +71,11 @@ fn routes() -> Vec<Route> {
             .build(),
         Route::at("POST", JOB, ONLY_ADMIN, axum::routing::post(run_job))
             .summary("dev", "run_dev_job", "Run a scheduled job now (hospital-local)")
-            .description("Runs the job once, at the server's now (the dev clock's, when set), waits for the e-mails it asks for to be written, and answers what it did. The jobs: reminders, beds-low, billing-overdue, exams-overdue, long-stays, stock-sweep, consistency-scan, alert-digest, outbox-sweep, daily-report.")
+            .param(crate::openapi::query_param("date", "daily-report only: the day to report (YYYY-MM-DD; default yesterday)", json!({"type": "string", "format": "date"})))
+            .description("Runs the job once, at the server's now (the dev clock's, when set), waits for the e-mails it asks for to be written, and answers what it did. The jobs: reminders, beds-low, billing-overdue, exams-overdue, long-stays, stock-sweep, consistency-scan, alert-digest, outbox-sweep, daily-report (which takes `?date=`).")
             .raw_schema("JobRun", json!({"type": "object", "description": "What the job did: its counts and the subjects it acted on"}))
             .ok(200, "What the job did", Some("JobRun"))
+            .error(400, "A date for a job other than daily-report, or not a past day")
             .error(404, "No such job, or not hospital-local")
             .build(),
         Route::at("DELETE", CLOCK, ONLY_ADMIN, axum::routing::delete(clear))
@@ -116,15 +118,25 @@ async fn set(
 async fn run_job(
     State(state): State<AppState>,
     axum::extract::Path(name): axum::extract::Path<String>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> ApiResult<Json<serde_json::Value>> {
     let runner = state
         .dev_jobs
         .as_ref()
         .ok_or_else(|| ApiError::not_found("jobs run on demand in hospital-local only"))?;
-    match runner(name.clone()).await {
-        Some(report) => Ok(Json(report)),
-        None => Err(ApiError::not_found("no such job").with_field("name")),
+    let mut date = None;
+    for (k, v) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        match k.as_ref() {
+            "date" if date.is_none() => date = Some(v.into_owned()),
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "unknown or repeated query parameter {other:?}"
+                ))
+                .with_field(other.to_string()));
+            }
+        }
     }
+    Ok(Json(runner(name, date).await?))
 }
 
 async fn clear(State(state): State<AppState>) -> ApiResult<Json<ClockState>> {

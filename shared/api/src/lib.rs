@@ -3,6 +3,7 @@
 //! OpenAPI document.
 
 pub mod admissions;
+pub mod analytics;
 pub mod appointments;
 pub mod auth;
 pub mod beds;
@@ -23,6 +24,7 @@ pub mod rbac;
 pub mod registry;
 pub mod request_id;
 pub mod resources;
+pub mod reviews;
 pub mod routes;
 pub mod sectors;
 pub mod specialties;
@@ -41,11 +43,16 @@ use std::any::Any;
 use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
 
-/// Runs a scheduled job by name, now; `None` when there is no such job. hospital-local's
-/// `POST /v1/dev/jobs/{name}`.
+/// Runs a scheduled job by name, now (the daily report for a `date` when given): what it did,
+/// or why not (no such job, a date the job takes none of). hospital-local's
+/// `POST /v1/dev/jobs/{name}[?date=YYYY-MM-DD]`.
 pub type JobRunner = Arc<
-    dyn Fn(String) -> std::pin::Pin<Box<dyn Future<Output = Option<serde_json::Value>> + Send>>
-        + Send
+    dyn Fn(
+            String,
+            Option<String>,
+        ) -> std::pin::Pin<
+            Box<dyn Future<Output = Result<serde_json::Value, error::ApiError>> + Send>,
+        > + Send
         + Sync,
 >;
 
@@ -57,6 +64,10 @@ pub struct AppState {
     pub dev_clock: Option<Arc<hospital_core::time::ScenarioClock>>,
     /// hospital-local's jobs, on demand (`POST /v1/dev/jobs/{name}`).
     pub dev_jobs: Option<JobRunner>,
+    /// Thresholds the indicators use (`OCCUPANCY_ALERT_PERCENT`).
+    pub settings: Arc<hospital_core::automation::Settings>,
+    /// Where daily reports are kept (the reports function; hospital-local).
+    pub reports: Option<Arc<dyn hospital_core::automation::notify::Files>>,
 }
 
 /// The complete HTTP application for the named functions (hospital-local passes all of

@@ -67,6 +67,9 @@ pub const ADMISSION_CANCEL: &[Role] = &[Admin, Nurse, Receptionist];
 pub const BILLING_READ: &[Role] = &[Admin, Manager, Billing];
 pub const BILLING_WRITE: &[Role] = &[Admin, Billing];
 
+/// Reviews of long stays (AUTO04): the care team and management.
+pub const REVIEW: &[Role] = &[Admin, Manager, Doctor, Nurse];
+
 /// Every route of every function, in registry order.
 pub fn routes() -> &'static [RouteRule] {
     &table().0

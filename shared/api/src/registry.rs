@@ -7,8 +7,8 @@
 use crate::openapi::Schemas;
 use crate::routes::Route;
 use crate::{
-    admissions, appointments, beds, billing, doctors, exams, insurers, medications, meta, patients,
-    prescriptions, sectors, specialties, staff, tariffs,
+    admissions, analytics, appointments, beds, billing, doctors, exams, insurers, medications,
+    meta, patients, prescriptions, reviews, sectors, specialties, staff, tariffs,
 };
 use serde_json::Value;
 use std::sync::OnceLock;
@@ -19,6 +19,8 @@ pub enum TableAccess {
     None,
     Read,
     ReadWrite,
+    /// No table: reads the reports bucket (the daily reports' files).
+    ReportFiles,
 }
 
 pub struct Function {
@@ -52,6 +54,14 @@ pub const FUNCTIONS: &[Function] = &[
     admissions::FUNCTION,
     billing::FUNCTION,
     tariffs::FUNCTION,
+    reviews::FUNCTION,
+    analytics::OCCUPANCY_FN,
+    analytics::APPOINTMENTS_FN,
+    analytics::BILLING_FN,
+    analytics::LENGTH_OF_STAY_FN,
+    analytics::READMISSIONS_FN,
+    analytics::COVERAGE_FN,
+    analytics::REPORTS_FN,
 ];
 
 /// What hospital-local serves besides: its development routes.

@@ -161,6 +161,11 @@ pub struct Admission {
     pub cancel_reason: Option<String>,
 }
 
+/// The views of admissions by the month they began (`YYYY-MM` appended) and of finished ones
+/// by the month they ended.
+pub const ADMITTED: &str = "admission#admitted#";
+pub const DISCHARGED: &str = "admission#discharged#";
+
 const STATUS_SCHEMA: &str =
     r#"{"type": "string", "enum": ["in_progress", "finished", "cancelled"]}"#;
 
@@ -372,7 +377,49 @@ impl Resource for Admission {
                 sk: newest.clone(),
             });
         }
+        // The analytics' lists: admissions by the (UTC) month they began, finished ones by
+        // the month they ended, in time order.
+        if self.status != AdmissionStatus::Cancelled
+            && let Some(at) = self.admitted_at
+        {
+            views.push(View {
+                pk: format!("{ADMITTED}{}", at.format("%Y-%m")),
+                sk: format!("{} {id}", rfc3339(at)),
+            });
+        }
+        if let Some(d) = &self.discharge {
+            views.push(View {
+                pk: format!("{DISCHARGED}{}", d.discharged_at.format("%Y-%m")),
+                sk: format!("{} {id}", rfc3339(d.discharged_at)),
+            });
+        }
         views
+    }
+
+    /// The census (RF17): a patient-day per census each finished stay was present at, in its
+    /// bed's sector; an admission that saw no census (admitted and discharged on one day)
+    /// counts one on its discharge day. Stays still open are counted by the query, from the
+    /// admissions in progress.
+    fn counts(&self, tz: chrono_tz::Tz) -> Vec<crate::resource::Count> {
+        use crate::analytics::counters::{CENSUS, census_days, count, local_date};
+        if self.status == AdmissionStatus::Cancelled {
+            return Vec::new();
+        }
+        let mut counts = Vec::new();
+        for stay in &self.stays {
+            let Some(to) = stay.to else { continue };
+            for day in census_days(stay.from, to, tz) {
+                counts.push(count(CENSUS, &stay.sector_id, day, "pd", 1));
+            }
+        }
+        if let (Some(d), true, Some(last)) = (&self.discharge, counts.is_empty(), self.stays.last())
+        {
+            let day = local_date(d.discharged_at, tz);
+            counts.push(count(CENSUS, &last.sector_id, day, "pd", 1));
+        }
+        // AUTO04's yardstick: how long finished stays last, per admitting diagnosis.
+        counts.extend(crate::reviews::stay_lengths(self));
+        counts
     }
 
     async fn plan<'a>(

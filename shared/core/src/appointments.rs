@@ -295,6 +295,25 @@ impl Resource for Appointment {
         ))
     }
 
+    /// RF18: one per appointment on its day and status, by doctor and by specialty.
+    fn counts(&self, tz: chrono_tz::Tz) -> Vec<crate::resource::Count> {
+        use crate::analytics::counters::{
+            APPOINTMENTS_BY_DOCTOR, APPOINTMENTS_BY_SPECIALTY, count, local_date,
+        };
+        let day = local_date(self.starts_at, tz);
+        let status = self.status.as_str();
+        vec![
+            count(APPOINTMENTS_BY_DOCTOR, &self.doctor_id, day, status, 1),
+            count(
+                APPOINTMENTS_BY_SPECIALTY,
+                &self.specialty_id,
+                day,
+                status,
+                1,
+            ),
+        ]
+    }
+
     fn views(&self, id: &str) -> Vec<View> {
         vec![View {
             pk: format!("appointment#patient#{}", self.patient_id),

@@ -74,6 +74,21 @@ pub struct Bed {
     )]
     #[schema(value_type = Option<String>, format = DateTime, read_only)]
     pub status_since: Option<chrono::DateTime<chrono::Utc>>,
+    /// When the bed joined its sector (set by the server; the census counts it from then).
+    #[serde(
+        default,
+        with = "crate::time::instant_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<String>, format = DateTime, read_only)]
+    pub in_sector_since: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Bed {
+    /// Out of service: not counted among the available beds of the census.
+    pub fn out_of_service(&self) -> bool {
+        matches!(self.status, BedStatus::Maintenance | BedStatus::Blocked)
+    }
 }
 
 /// The partition of the bed-board tallies.
@@ -81,7 +96,7 @@ pub const BOARD: &str = "bed-board";
 
 impl Resource for Bed {
     const KIND: &'static str = "bed";
-    const SERVER_FIELDS: &'static [&'static str] = &["status_since"];
+    const SERVER_FIELDS: &'static [&'static str] = &["status_since", "in_sector_since"];
     const FILTERS: &'static [(&'static str, FilterKind)] = &[
         (
             "sector_id",
@@ -165,12 +180,19 @@ impl Resource for Bed {
         now: chrono::DateTime<chrono::Utc>,
         _today: chrono::NaiveDate,
     ) {
-        if before.is_none_or(|b| b.status != self.status) {
+        // A bed moved to another sector enters its status there anew: the census counts it,
+        // and admissions may hold it, in the new sector from the move on.
+        let moved = before.is_some_and(|b| b.sector_id != self.sector_id);
+        if before.is_none_or(|b| b.status != self.status) || moved {
             self.status_since = Some(now);
+        }
+        if before.is_none() || moved {
+            self.in_sector_since = Some(now);
         }
     }
 
     fn on_change(change: &crate::resource::Change<'_, Self>, tx: &mut crate::resource::Tx) {
+        census_spells(change, tx);
         let (Some(before), Some(after)) = (change.before, change.after) else {
             return;
         };
@@ -236,6 +258,35 @@ impl Resource for Bed {
     }
 }
 
+/// The census's bed-days (RF17) of the spells a change closes: the bed's time in a sector it
+/// leaves (moved or deleted) and a spell out of service that ends. Spells still open are
+/// counted by the query, from the beds as they stand.
+fn census_spells(change: &crate::resource::Change<'_, Bed>, tx: &mut crate::resource::Tx) {
+    use crate::analytics::counters::{CENSUS, census_days, count};
+    let Some(before) = change.before else { return };
+    let b = &before.data;
+    let after = change.after.map(|a| &a.data);
+    let left_sector = after.is_none_or(|a| a.sector_id != b.sector_id);
+    let mut counts = Vec::new();
+    if left_sector {
+        let since = b.in_sector_since.unwrap_or(before.created_at);
+        for day in census_days(since, change.now, tx.tz()) {
+            counts.push(count(CENSUS, &b.sector_id, day, "beds", 1));
+        }
+    }
+    if b.out_of_service() && (left_sector || after.is_some_and(|a| a.status != b.status)) {
+        let since = b.status_since.unwrap_or(before.created_at);
+        let until = after
+            .filter(|_| !left_sector)
+            .and_then(|a| a.status_since)
+            .unwrap_or(change.now);
+        for day in census_days(since, until, tx.tz()) {
+            counts.push(count(CENSUS, &b.sector_id, day, "out", 1));
+        }
+    }
+    tx.counts(&[], &counts);
+}
+
 /// One count of the bed board.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BoardTally {
@@ -247,26 +298,15 @@ pub struct BoardTally {
 /// Every bed-board tally, grouped by sector (one partition: sectors × statuses items).
 pub async fn board(deps: &crate::resource::Deps) -> DomainResult<Vec<BoardTally>> {
     let mut out = Vec::new();
-    let mut start = None;
-    loop {
-        let query = crate::store::Query::table(BOARD)
-            .limit(500)
-            .start_after(start);
-        let page = deps.store.query(&query).await?;
-        for item in &page.items {
-            let text = |k: &str| item.get(k).and_then(Value::as_str).map(str::to_string);
-            if let (Some(sector_id), Some(status)) = (text("sector_id"), text("status")) {
-                let count = item.get("count").and_then(Value::as_i64).unwrap_or(0);
-                out.push(BoardTally {
-                    sector_id,
-                    status,
-                    count,
-                });
-            }
-        }
-        match page.last_key {
-            Some(k) => start = Some(k),
-            None => break,
+    for item in deps.query_all(crate::store::Query::table(BOARD)).await? {
+        let text = |k: &str| item.get(k).and_then(Value::as_str).map(str::to_string);
+        if let (Some(sector_id), Some(status)) = (text("sector_id"), text("status")) {
+            let count = item.get("count").and_then(Value::as_i64).unwrap_or(0);
+            out.push(BoardTally {
+                sector_id,
+                status,
+                count,
+            });
         }
     }
     Ok(out)

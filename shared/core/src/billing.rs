@@ -354,6 +354,33 @@ impl Resource for BillingEntry {
             .then(|| (PENDING.to_string(), format!("{} {id}", self.due_on)))
     }
 
+    /// RF19: by insurer and day of issue: entries, billed, received, and what is still
+    /// pending by due date (overdue is pending past due, which depends on the day asked).
+    fn counts(&self, _tz: chrono_tz::Tz) -> Vec<crate::resource::Count> {
+        use crate::analytics::counters::{BILLING, PRIVATE, count};
+        let (Some(day), false) = (self.issued_on, self.status == BillingStatus::Cancelled) else {
+            return Vec::new();
+        };
+        let group = self.insurer_id.as_deref().unwrap_or(PRIVATE);
+        let amount = self.amount_cents;
+        let mut counts = vec![
+            count(BILLING, group, day, "entries", 1),
+            count(BILLING, group, day, "billed", amount),
+        ];
+        match self.status {
+            BillingStatus::Paid => counts.push(count(BILLING, group, day, "received", amount)),
+            BillingStatus::Pending => counts.push(count(
+                BILLING,
+                group,
+                day,
+                &format!("due_{}", self.due_on.format("%Y%m%d")),
+                amount,
+            )),
+            BillingStatus::Cancelled => {}
+        }
+        counts
+    }
+
     fn views(&self, id: &str) -> Vec<View> {
         let sk = format!("{} {id}", self.sort_key());
         let mut views = vec![View {

@@ -11,6 +11,8 @@ use serde_json::{Map, Value};
 
 /// The index partition (gsi2) of outbox records not yet published.
 pub const PENDING: &str = "outbox#pending";
+/// The index partition (gsi1) of every outbox record kept, published or not, by id (time).
+pub const ALL: &str = "outbox";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DomainEvent {
@@ -40,14 +42,16 @@ impl DomainEvent {
         Key::new(format!("outbox#{event_id}"), "outbox")
     }
 
-    /// The outbox record: listed under [`PENDING`] until a relay has published it, and kept
-    /// until `expires_at` (epoch seconds).
+    /// The outbox record: listed under [`ALL`] while kept (until `expires_at`, epoch seconds),
+    /// and under [`PENDING`] until a relay has published it.
     pub fn to_outbox_item(&self, expires_at: i64) -> Item {
         let key = Self::outbox_key(&self.event_id);
         let mut item = Map::new();
         item.insert("pk".into(), key.pk.into());
         item.insert("sk".into(), key.sk.into());
         item.insert(ENTITY.into(), "outbox".into());
+        item.insert("gsi1pk".into(), ALL.into());
+        item.insert("gsi1sk".into(), self.event_id.clone().into());
         item.insert("gsi2pk".into(), PENDING.into());
         item.insert("gsi2sk".into(), self.event_id.clone().into());
         item.insert("event_id".into(), self.event_id.clone().into());

@@ -2,6 +2,7 @@
 //! Nothing here names AWS, HTTP or a file (docs/architecture.md).
 
 pub mod admissions;
+pub mod analytics;
 pub mod appointments;
 pub mod automation;
 pub mod beds;
@@ -19,6 +20,7 @@ pub mod medications;
 pub mod patients;
 pub mod prescriptions;
 pub mod resource;
+pub mod reviews;
 pub mod sectors;
 pub mod specialties;
 pub mod staff;

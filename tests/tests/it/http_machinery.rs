@@ -39,6 +39,8 @@ async fn a_panic_is_an_enveloped_500_with_the_request_id() {
             deps: deps(),
             dev_clock: None,
             dev_jobs: None,
+            settings: Default::default(),
+            reports: None,
         },
         hospital_api::auth::Access::new(
             Arc::new(LocalJwt::new(b"k")),
@@ -87,6 +89,8 @@ async fn logs_carry_request_ids_but_no_personal_data() {
         deps: deps(),
         dev_clock: None,
         dev_jobs: None,
+        settings: Default::default(),
+        reports: None,
     };
     let app = hospital_api::app(&hospital_api::registry::local_names(), state, Arc::new(jwt));
     let patient = crate::common::patient("Beatriz Nascimento", 77);

@@ -50,7 +50,7 @@ async fn every_sample_event_is_served_by_its_function() {
             !events.is_empty(),
             "events/{function}/ has no sample events"
         );
-        let app = hospital_functions::http_app(function, memory_deps());
+        let app = hospital_functions::http_app(function, memory_deps(), None);
         for (name, text) in events {
             let raw: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
             let route_key = raw["routeKey"].as_str().unwrap_or_default().to_string();
@@ -91,7 +91,7 @@ async fn every_sample_event_is_served_by_its_function() {
 #[tokio::test]
 async fn a_created_patient_is_found_by_the_get_event_flow() {
     // create.json against an empty store must create; proves the claims carry a role that may.
-    let app = hospital_functions::http_app("patients", memory_deps());
+    let app = hospital_functions::http_app("patients", memory_deps(), None);
     let text = std::fs::read_to_string(root().join("events/patients/create-patient.json")).unwrap();
     let req = lambda_http::request::from_str(&text)
         .unwrap()
@@ -99,4 +99,52 @@ async fn a_created_patient_is_found_by_the_get_event_flow() {
     let res = app.oneshot(req).await.unwrap();
     assert_eq!(res.status(), 201);
     assert!(res.headers().contains_key("location"));
+}
+
+/// The automation's samples (an EventBridge event per consumer, a scheduler invocation per
+/// job, a stream batch for the relay) through the same handlers the Lambda functions run, over
+/// an in-memory store with the mailer writing to a temporary folder.
+#[tokio::test]
+async fn every_automation_sample_is_handled_by_its_function() {
+    use hospital_core::automation::catalogue::{CONSUMERS, JOBS};
+    let dir = tempfile::tempdir().unwrap();
+    let bus = std::sync::Arc::new(hospital_local::automation::InProcessBus::default());
+    let ctx = hospital_core::automation::Ctx {
+        deps: memory_deps(),
+        settings: std::sync::Arc::new(Default::default()),
+        mailer: std::sync::Arc::new(hospital_adapters::mail::OutboxMailer::new(
+            dir.path().join("outbox"),
+            "no-reply@hospital.example",
+        )),
+        reports: std::sync::Arc::new(hospital_adapters::files::LocalFiles::new(
+            dir.path().join("files"),
+        )),
+        bus: bus.clone(),
+        render: std::sync::Arc::new(hospital_report::Renderer),
+    };
+    for c in CONSUMERS {
+        let path = root().join("events").join(c.name).join("event.json");
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let event = serde_json::from_str(&text).unwrap();
+        let out = hospital_functions::consume(&ctx, c, event)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", c.name));
+        assert!(out["outcome"].is_string(), "{}: {out}", c.name);
+    }
+    for j in JOBS {
+        let path = root().join("events").join(j.name).join("schedule.json");
+        assert!(path.is_file(), "{} missing", path.display());
+        let report = (j.run)(&ctx)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", j.name));
+        assert!(report.is_object(), "{}: {report}", j.name);
+    }
+    let text = std::fs::read_to_string(root().join("events/relay/stream.json")).unwrap();
+    let batch = serde_json::from_str(&text).unwrap();
+    bus.attach(ctx.clone());
+    let out = hospital_functions::relay_records(&ctx, batch)
+        .await
+        .unwrap();
+    assert_eq!(out["batchItemFailures"], serde_json::json!([]));
 }

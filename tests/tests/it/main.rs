@@ -1,5 +1,7 @@
-//! Cross-crate integration tests, in one binary (DESIGN §7).
+//! Cross-crate integration tests, in one binary (one binary: each links the AWS SDK).
 
+mod analytics;
+mod automation;
 mod common;
 mod concurrency;
 mod http_machinery;

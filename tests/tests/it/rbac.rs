@@ -23,6 +23,8 @@ fn app(jwt: LocalJwt) -> axum::Router {
         deps,
         dev_clock: None,
         dev_jobs: None,
+        settings: Default::default(),
+        reports: None,
     };
     hospital_api::app(&hospital_api::registry::local_names(), state, Arc::new(jwt))
 }

@@ -78,3 +78,85 @@ fn every_function_is_deployed_and_local_routes_are_not() {
         assert!(!template.contains("/v1/dev/"));
     }
 }
+
+#[test]
+fn template_declares_exactly_the_catalogue() {
+    use hospital_core::automation::catalogue::{CONSUMERS, JOBS};
+    let out = std::process::Command::new("python3")
+        .arg(root().join("scripts/check_template.py"))
+        .arg("--catalogue")
+        .current_dir(root())
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let declared: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules: BTreeSet<(String, String, Vec<String>, String)> = declared["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["function"].as_str().unwrap().to_string(),
+                r["source"][0].as_str().unwrap().to_string(),
+                r["detail_types"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|t| t.as_str().unwrap().to_string())
+                    .collect(),
+                r["bus"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let wanted: BTreeSet<(String, String, Vec<String>, String)> = CONSUMERS
+        .iter()
+        .map(|c| {
+            (
+                c.name.to_string(),
+                c.source.to_string(),
+                c.detail_types.iter().map(|t| t.to_string()).collect(),
+                "EventBus".to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(rules, wanted);
+    let schedules: BTreeSet<(String, String, String, String)> = declared["schedules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["function"].as_str().unwrap().to_string(),
+                s["expression"].as_str().unwrap().to_string(),
+                s["timezone"].as_str().unwrap().to_string(),
+                s["flexible"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let wanted: BTreeSet<(String, String, String, String)> = JOBS
+        .iter()
+        .map(|j| {
+            (
+                j.name.to_string(),
+                j.schedule.expression(),
+                "HospitalTimezone".to_string(),
+                "OFF".to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(schedules, wanted);
+    let streams = declared["streams"].as_array().unwrap();
+    assert_eq!(streams.len(), 1, "{streams:?}");
+    assert_eq!(streams[0]["function"], "relay");
+    assert_eq!(streams[0]["bisect"], true);
+    assert!(
+        streams[0]["filters"][0]
+            .as_str()
+            .unwrap()
+            .contains("outbox")
+    );
+}

@@ -130,6 +130,13 @@ pub const JOBS: &[Job] = &[
         needs: &[],
     },
     Job {
+        name: "long-stays",
+        description: "AUTO04: open admissions longer than usual for their diagnosis, for review",
+        schedule: Schedule::Daily { hour: 6, minute: 0 },
+        run: |c| Box::pin(jobs::long_stays(c)),
+        needs: &[],
+    },
+    Job {
         name: "stock-sweep",
         description: "AUTO05: medications below their minimum stock",
         schedule: Schedule::Daily {
@@ -152,6 +159,13 @@ pub const JOBS: &[Job] = &[
         schedule: Schedule::Every { minutes: 60 },
         run: |c| Box::pin(jobs::alert_digest(c)),
         needs: &[],
+    },
+    Job {
+        name: "daily-report",
+        description: "RF25: the previous day's report (PDF, XLSX, CSV) e-mailed to management",
+        schedule: Schedule::Daily { hour: 7, minute: 0 },
+        run: |c| Box::pin(jobs::daily_report(c)),
+        needs: &[Needs::Reports],
     },
     Job {
         name: "outbox-sweep",

@@ -18,7 +18,7 @@ use crate::resource::record::rfc3339;
 use crate::resource::{Record, Resource};
 use crate::sectors::Sector;
 use crate::store::{Index, Item, Key, Query, SkRange};
-use chrono::Duration;
+use chrono::{Duration, NaiveDate};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -28,20 +28,7 @@ pub type Report = Value;
 
 /// Every item of a query, page by page (the query is bounded by its window or subject).
 pub async fn all(ctx: &Ctx, query: Query) -> DomainResult<Vec<Item>> {
-    let mut out = Vec::new();
-    let mut start = None;
-    loop {
-        let page = ctx
-            .deps
-            .store
-            .query(&query.clone().limit(200).start_after(start))
-            .await?;
-        out.extend(page.items);
-        match page.last_key {
-            Some(k) => start = Some(k),
-            None => return Ok(out),
-        }
-    }
+    ctx.deps.query_all(query).await
 }
 
 fn records<R: Resource>(items: Vec<Item>) -> Vec<Record<R>> {
@@ -237,6 +224,76 @@ pub async fn exams_overdue(ctx: &Ctx) -> DomainResult<Report> {
     Ok(tally(&outcomes))
 }
 
+// ---------------------------------------------------------------- AUTO04 long stays
+
+/// Open admissions lasting longer than the median stay of finished admissions with the same
+/// admitting diagnosis (at least 5; else of all) plus `LONG_STAY_EXTRA_DAYS`: a review for
+/// the care team (one per admission, ever). Reads the open admissions, sector by sector, and
+/// one histogram per diagnosis met.
+pub async fn long_stays(ctx: &Ctx) -> DomainResult<Report> {
+    use crate::reviews::{self, ALL, Histogram, MIN_PEERS, Review};
+    let now = ctx.deps.calendar.now();
+    let extra_hours = (ctx.settings.long_stay_extra_days * 24) as f64;
+    let sectors = records::<Sector>(all(ctx, Query::index(Index::Gsi1, Sector::KIND)).await?);
+    let everyone = Histogram::read(&ctx.deps, ALL).await?;
+    let mut by_code: BTreeMap<String, Histogram> = BTreeMap::new();
+    let repo = crate::resource::Repository::<Review>::new(ctx.deps.clone());
+    let (mut open, mut flagged, mut known) = (0, Vec::new(), 0);
+    for sector in &sectors {
+        let admissions = records::<Admission>(
+            all(
+                ctx,
+                Query::table(format!("admission#sector#{}", sector.id))
+                    .sk(SkRange::BeginsWith("in_progress#".into())),
+            )
+            .await?,
+        );
+        for a in admissions {
+            let Some(admitted) = a.data.admitted_at else {
+                continue;
+            };
+            open += 1;
+            let code = a.data.admitting_diagnosis.code.clone();
+            if !by_code.contains_key(&code) {
+                by_code.insert(code.clone(), Histogram::read(&ctx.deps, &code).await?);
+            }
+            let own = &by_code[&code];
+            let (yardstick, compared_with) = if own.count() >= MIN_PEERS {
+                (own, "diagnosis")
+            } else {
+                (&everyone, "all")
+            };
+            let Some(median) = yardstick.median_hours() else {
+                continue;
+            };
+            let hours = (now - admitted).num_minutes() as f64 / 60.0;
+            if hours <= median + extra_hours {
+                continue;
+            }
+            let round2 = |h: f64| (h / 24.0 * 100.0).round() / 100.0;
+            let review = reviews::flag(
+                &a,
+                now,
+                round2(hours),
+                round2(median),
+                yardstick.count(),
+                compared_with,
+            )?;
+            match repo.create(None, review).await {
+                Ok(r) => flagged.push(json!({"review_id": r.id, "admission_id": a.id})),
+                Err(crate::DomainError::Conflict { .. }) => known += 1,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(json!({
+        "open_admissions": open,
+        "flagged": flagged,
+        "already_under_review": known,
+        "extra_days": ctx.settings.long_stay_extra_days,
+    }))
+}
+
 // ---------------------------------------------------------------- AUTO05 stock sweep
 
 /// Medications below their minimum: an e-mail to `PHARMACY_EMAILS` (once per medication per
@@ -406,6 +463,70 @@ pub async fn consistency_scan(ctx: &Ctx) -> DomainResult<Report> {
         "sectors": sectors.len(),
         "violations": violations.iter().map(|(_, _, m)| m).collect::<Vec<_>>(),
         "alerts_raised": raised,
+    }))
+}
+
+// ---------------------------------------------------------------- RF25 daily report
+
+/// Where a daily report's files are kept: `reports/daily/<date>/<filename>`.
+pub fn report_key(date: NaiveDate, filename: &str) -> String {
+    format!("reports/daily/{date}/{filename}")
+}
+
+/// The previous day's report (RF25), at 07:00.
+pub async fn daily_report(ctx: &Ctx) -> DomainResult<Report> {
+    let yesterday = ctx.deps.calendar.today() - Duration::days(1);
+    daily_report_on(ctx, yesterday).await
+}
+
+/// The report of `date`: gathered from the indicators, drawn as PDF, XLSX and CSVs, kept in
+/// the reports store (a new run for the day replaces them) and e-mailed to
+/// `MANAGEMENT_EMAILS` with the files attached — once per day reported.
+pub async fn daily_report_on(ctx: &Ctx, date: NaiveDate) -> DomainResult<Report> {
+    if date > ctx.deps.calendar.today() {
+        return Err(crate::DomainError::invalid(
+            "date",
+            "must not be in the future",
+        ));
+    }
+    let report = crate::analytics::report::gather(&ctx.deps, &ctx.settings, date).await?;
+    let files = ctx
+        .render
+        .render(&report)
+        .map_err(|e| crate::DomainError::invalid("report", format!("not drawn: {e}")))?;
+    let mut attachments = Vec::new();
+    for f in files {
+        let key = report_key(date, &f.filename);
+        ctx.reports.put(&key, &f.content_type, f.bytes).await?;
+        attachments.push(notify::FileRef {
+            key,
+            filename: f.filename,
+            content_type: f.content_type,
+        });
+    }
+    let mut tx = ctx.deps.tx();
+    tx.handled("daily-report", &date.to_string());
+    notify::request(
+        &mut tx,
+        Notification {
+            template: "daily_report".into(),
+            to: vec![Recipient::List("management".into())],
+            data: json!({
+                "date": notify::day(date),
+                "summary": crate::analytics::report::summary(&report),
+            }),
+            attachments: attachments.clone(),
+        },
+    );
+    let h = commit(ctx, tx, "report e-mailed".into()).await?;
+    Ok(json!({
+        "date": date.to_string(),
+        "files": attachments.iter().map(|a| &a.key).collect::<Vec<_>>(),
+        "e-mail": match h {
+            Handled::Duplicate => "already sent for this day (files drawn anew)".to_string(),
+            other => other.describe(),
+        },
+        "alerts": report.alerts.len(),
     }))
 }
 

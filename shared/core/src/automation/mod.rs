@@ -136,6 +136,8 @@ pub struct Ctx {
     pub reports: Arc<dyn notify::Files>,
     /// Where outbox records are published (the outbox sweep).
     pub bus: Arc<dyn relay::EventBus>,
+    /// Draws the daily report (PDF, XLSX, CSV).
+    pub render: Arc<dyn crate::analytics::report::Render>,
 }
 
 /// A future of a consumer or a job.

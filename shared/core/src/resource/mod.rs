@@ -74,6 +74,15 @@ pub struct Tally {
     pub labels: crate::store::Item,
 }
 
+/// An amount a resource adds to one attribute of a counter item while it stands as it is
+/// (the analytics' per-day figures: [`crate::analytics::counters`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Count {
+    pub key: Key,
+    pub attr: String,
+    pub n: i64,
+}
+
 /// The JSON Schema of an id (a ULID) in a query parameter.
 pub const ULID_SCHEMA: &str =
     r#"{"type": "string", "pattern": "^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"}"#;
@@ -159,6 +168,13 @@ pub trait Resource:
     /// Counters this resource adds one to while it exists (the bed board's counts per sector
     /// and status), kept in the same transaction as the resource.
     fn tallies(&self) -> Vec<Tally> {
+        Vec::new()
+    }
+    /// Counters this resource contributes to as it stands. The machinery adds the difference
+    /// between the contributions before and after a change to each counter, by atomic adds in
+    /// the change's transaction: a late registration or a cancellation corrects exactly the
+    /// days it touches. Days are the hospital's, in `tz`.
+    fn counts(&self, _tz: chrono_tz::Tz) -> Vec<Count> {
         Vec::new()
     }
     /// Where copies of the record are kept for lists ([`View`]).

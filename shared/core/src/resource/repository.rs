@@ -87,6 +87,26 @@ impl Deps {
     }
 }
 
+impl Deps {
+    /// Every item of a query, page by page: for partitions bounded by their window or subject
+    /// (a month of counters, a sector's beds), never for a whole history.
+    pub async fn query_all(&self, query: Query) -> DomainResult<Vec<Item>> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .store
+                .query(&query.clone().limit(500).start_after(start))
+                .await?;
+            out.extend(page.items);
+            match page.last_key {
+                Some(k) => start = Some(k),
+                None => return Ok(out),
+            }
+        }
+    }
+}
+
 /// Store pages a filtered list reads at most per request.
 const FILTERED_READS: usize = 4;
 
@@ -496,7 +516,8 @@ impl<R: Resource> Repository<R> {
             R::plan(&change, &self.deps, &mut tx).await?;
             match tx.commit(self.deps.store.as_ref()).await {
                 Ok(()) => return Ok(record),
-                Err(e) if e.is_retryable() && if_match.is_none() => continue,
+                // With If-Match, the next attempt reads the item again and answers 412 if it moved.
+                Err(e) if e.is_retryable() => continue,
                 Err(e) => return Err(self.explain(e, if_match, parent_id, id).await),
             }
         }
@@ -536,7 +557,8 @@ impl<R: Resource> Repository<R> {
             }
             match tx.commit(self.deps.store.as_ref()).await {
                 Ok(()) => return Ok(()),
-                Err(e) if e.is_retryable() && if_match.is_none() => continue,
+                // With If-Match, the next attempt reads the item again and answers 412 if it moved.
+                Err(e) if e.is_retryable() => continue,
                 Err(e) => return Err(self.explain(e, if_match, parent_id, id).await),
             }
         }

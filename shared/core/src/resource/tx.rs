@@ -290,6 +290,7 @@ impl Tx {
         }
         self.references::<R>(&record.id, &distinct(record.data.references()), &[]);
         self.tallies(&record.data.tallies(), &[]);
+        self.counts(&[], &record.data.counts(self.tz));
         self.views(None, Some(record));
         R::on_change(
             &Change {
@@ -347,6 +348,7 @@ impl Tx {
         );
         self.references::<R>(&after.id, &minus(&new, &old), &minus(&old, &new));
         self.tallies(&after.data.tallies(), &before.data.tallies());
+        self.counts(&before.data.counts(self.tz), &after.data.counts(self.tz));
         self.views(Some(before), Some(after));
         R::on_change(
             &Change {
@@ -385,6 +387,7 @@ impl Tx {
         }
         self.references::<R>(&record.id, &[], &distinct(record.data.references()));
         self.tallies(&[], &record.data.tallies());
+        self.counts(&record.data.counts(self.tz), &[]);
         self.views(Some(record), None);
         R::on_change(
             &Change {
@@ -477,6 +480,42 @@ impl Tx {
                 Write::update(t.key.clone(), Update::new().add("count", -1)),
                 Blame::Moved,
             );
+        }
+    }
+
+    /// Adds `after − before` to each counter, one update per counter item; what nets to zero
+    /// is not written.
+    pub fn counts(&mut self, before: &[super::Count], after: &[super::Count]) {
+        let mut net: Vec<(Key, Vec<(String, i64)>)> = Vec::new();
+        let signed = before
+            .iter()
+            .map(|c| (c, -c.n))
+            .chain(after.iter().map(|c| (c, c.n)));
+        for (c, n) in signed {
+            let attrs = match net.iter_mut().find(|(k, _)| *k == c.key) {
+                Some((_, attrs)) => attrs,
+                None => {
+                    net.push((c.key.clone(), Vec::new()));
+                    let last = net.len() - 1;
+                    &mut net[last].1
+                }
+            };
+            match attrs.iter_mut().find(|(a, _)| *a == c.attr) {
+                Some((_, total)) => *total += n,
+                None => attrs.push((c.attr.clone(), n)),
+            }
+        }
+        for (key, attrs) in net {
+            let mut update = Update::new();
+            for (attr, n) in attrs.into_iter().filter(|(_, n)| *n != 0) {
+                update = update.add(attr, n);
+            }
+            if !update.add.is_empty() {
+                self.push(
+                    Write::update(key, update.set(ENTITY, "counter")),
+                    Blame::Moved,
+                );
+            }
         }
     }
 

@@ -449,7 +449,6 @@ async fn operations_races_on_dynamodb() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-#[ignore = "fails: Repository::update does not retry under If-Match when another item moved"]
 async fn operations_if_match_reschedule_while_the_day_fills_on_embedded_store() {
     let local = Local::start(Backend::Embedded).await;
     reschedule_under_if_match(&local).await;
@@ -457,7 +456,6 @@ async fn operations_if_match_reschedule_while_the_day_fills_on_embedded_store() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-#[ignore = "fails: Repository::update does not retry under If-Match when another item moved"]
 async fn operations_if_match_reschedule_while_the_day_fills_on_dynamodb() {
     let local = Local::start(Backend::Dynamo).await;
     reschedule_under_if_match(&local).await;
