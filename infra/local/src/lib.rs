@@ -3,6 +3,7 @@
 //! authenticate with tokens signed by a local key (`hospital-local token --role doctor`).
 
 pub mod automation;
+pub mod demo;
 
 use automation::InProcessBus;
 use hospital_adapters::dynamodb::DynamoStore;
@@ -390,6 +391,7 @@ pub async fn run_job(
     match assemble(config).await {
         Ok(mut hospital) => {
             if catalogue::job(name).is_none() {
+                hospital.bus.detach();
                 return Err(format!("no job named {name:?}"));
             }
             let feed = hospital.feed.take();
@@ -408,6 +410,10 @@ pub async fn run_job(
                     .ok_or_else(|| format!("no job named {name:?}")),
             };
             relay.abort();
+            let _ = relay.await;
+            // The bus holds the context, which holds the store: release the store, so that
+            // this process may open it again (the embedded store allows one opening).
+            hospital.bus.detach();
             report
         }
         Err(e) if e.contains("already open") || e.contains("Database already open") => {

@@ -1,6 +1,7 @@
 use clap::{Parser, Subcommand};
 use hospital_api::auth::Role;
 use hospital_local::Config;
+use hospital_local::demo;
 
 /// The Hospital API on one machine: `hospital-local` serves it, `hospital-local token --role
 /// doctor` prints a bearer token.
@@ -14,7 +15,12 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve every router under /v1 (the default).
-    Serve,
+    Serve {
+        /// Fill an empty data dir with the demo hospital first (as `demo-data` with its
+        /// defaults); a data dir that holds data is served as it is. Also `HOSPITAL_DEMO=1`.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Print a bearer token valid for 12 hours (only the token, on stdout).
     Token {
         /// admin, manager, doctor, nurse, receptionist, billing or pharmacist; repeatable.
@@ -34,6 +40,19 @@ enum Command {
         #[arg(long)]
         date: Option<String>,
     },
+    /// Fill the data dir's store (it must hold no patients) with a fictional Brazilian
+    /// hospital: sectors, beds, doctors, insurers, 500 patients and DAYS days of history
+    /// ending today (appointments, exams, prescriptions, admissions, billing), all through the
+    /// API's use cases.
+    DemoData {
+        /// The same seed gives the same figures (on the same day).
+        #[arg(long, default_value_t = demo::DEFAULT_SEED)]
+        seed: u64,
+        /// Days of history, 7 to 365.
+        #[arg(long, default_value_t = demo::DEFAULT_DAYS,
+              value_parser = clap::value_parser!(u32).range(7..=365))]
+        days: u32,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -47,10 +66,14 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match Config::from_env() {
         Err(e) => Err(e),
-        Ok(config) => match cli.command.unwrap_or(Command::Serve) {
+        Ok(config) => match cli.command.unwrap_or(Command::Serve { demo: false }) {
             Command::Token { roles, sub } => token(&config, &sub, &roles),
             Command::RunJob { name, date } => run_job(config, &name, date.as_deref()),
-            Command::Serve => serve(config),
+            Command::DemoData { seed, days } => demo_data(&config, seed, days),
+            Command::Serve { demo } => match demo_from_env() {
+                Ok(env) => serve(config, demo || env),
+                Err(e) => Err(e),
+            },
         },
     };
     match result {
@@ -72,7 +95,16 @@ fn token(config: &Config, sub: &str, roles: &[Role]) -> Result<(), String> {
     Ok(())
 }
 
-fn serve(config: Config) -> Result<(), String> {
+/// `HOSPITAL_DEMO=1`: serve with the demo hospital (as `serve --demo`).
+fn demo_from_env() -> Result<bool, String> {
+    match std::env::var("HOSPITAL_DEMO").ok().as_deref() {
+        None | Some("") | Some("0") => Ok(false),
+        Some("1") => Ok(true),
+        Some(other) => Err(format!("HOSPITAL_DEMO must be 1 or 0, not {other:?}")),
+    }
+}
+
+fn serve(config: Config, demo: bool) -> Result<(), String> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -81,6 +113,13 @@ fn serve(config: Config) -> Result<(), String> {
         .init();
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     rt.block_on(async {
+        if demo {
+            tracing::info!(data_dir = %config.data_dir.display(), "generating the demo hospital");
+            match demo::prepare(&config, &demo::Options::default()).await? {
+                Some(summary) => eprint!("{}", summary.render(&config)),
+                None => tracing::info!("the store already holds data: serving it as it is"),
+            }
+        }
         let server = hospital_local::start(&config).await?;
         tracing::info!(addr = %server.addr, store = ?config.store, "hospital-local listening");
         let _ = tokio::signal::ctrl_c().await;
@@ -88,6 +127,13 @@ fn serve(config: Config) -> Result<(), String> {
         server.stop().await;
         Ok(())
     })
+}
+
+fn demo_data(config: &Config, seed: u64, days: u32) -> Result<(), String> {
+    let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    let summary = rt.block_on(demo::generate(config, &demo::Options { seed, days }))?;
+    print!("{}", summary.render(config));
+    Ok(())
 }
 
 fn run_job(config: Config, name: &str, date: Option<&str>) -> Result<(), String> {

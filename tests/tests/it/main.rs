@@ -4,6 +4,7 @@ mod analytics;
 mod automation;
 mod common;
 mod concurrency;
+mod demo;
 mod http_machinery;
 mod inputs;
 mod lambda_events;
