@@ -9,8 +9,8 @@ The transform runs aws-sam-translator with no AWS access: a managed-policy loade
 returns {} (the default one calls IAM), a placeholder s3:// CodeUri for functions built from
 local code, and AWS_DEFAULT_REGION=us-east-1 when no region is set.
 
-Besides the transform it checks what the Rust side relies on: every function runs the one
-`hospital` binary with identical Metadata (one build for the stack), names itself in
+Besides the transform it checks what the Rust side relies on: every function runs one of the
+stack's four binaries with that binary's Metadata (one build per binary), names itself in
 Environment HOSPITAL_FUNCTION and has its log group (<Function>LogGroup), every HttpApi event is
 attached to the template's API (ApiId) and no route is declared twice. A function without a CodeUri of its
 own (the template sets the Cargo workspace in Globals) gets the placeholder as well.
@@ -107,26 +107,34 @@ def transform(template: dict[str, Any]) -> dict[str, Any]:
         raise CheckError(f"SAM transform failed: {type(e).__name__}: {e}") from e
 
 
-ONE_BUILD = {"BuildMethod": "rust-cargolambda", "BuildProperties": {"Binary": "hospital"}}
+# The stack's binaries (hospital_api::registry::BINARIES): one build each.
+BINARIES = ("hospital", "hospital-automation", "hospital-mail", "hospital-reports")
+
+
+def build_of(binary: str) -> dict[str, Any]:
+    return {"BuildMethod": "rust-cargolambda", "BuildProperties": {"Binary": binary}}
 
 
 def functions(template: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
     """Logical id → (function name, properties) of every AWS::Serverless::Function.
 
-    Every function runs the one `hospital` binary with the same Metadata (so that `sam build`
-    builds it once, see docs/deploy.md) and names itself in HOSPITAL_FUNCTION; none overrides
-    the CodeUri, runtime or architecture of Globals (that would make a build of its own)."""
+    Every function runs one of the stack's binaries with that binary's Metadata (so that
+    `sam build` builds each binary once, see docs/deploy.md) and names itself in
+    HOSPITAL_FUNCTION; none overrides the CodeUri, runtime or architecture of Globals (that
+    would make a build of its own)."""
     found = {}
     for logical_id, resource in template["Resources"].items():
         if not isinstance(resource, dict) or resource.get("Type") != SERVERLESS_FUNCTION:
             continue
         metadata = resource.get("Metadata") or {}
-        if metadata != ONE_BUILD:
-            raise CheckError(f"{logical_id}: Metadata must be exactly {ONE_BUILD}")
+        if not any(metadata == build_of(b) for b in BINARIES):
+            raise CheckError(
+                f"{logical_id}: Metadata must be exactly {build_of('<binary>')} with one of {BINARIES}"
+            )
         props = resource.get("Properties") or {}
         for shared in ("CodeUri", "Runtime", "Architectures"):
             if shared in props:
-                raise CheckError(f"{logical_id}: {shared} comes from Globals (one build for all)")
+                raise CheckError(f"{logical_id}: {shared} comes from Globals (one build per binary)")
         name = ((props.get("Environment") or {}).get("Variables") or {}).get("HOSPITAL_FUNCTION")
         if not isinstance(name, str) or not name:
             raise CheckError(f"{logical_id}: Environment.Variables.HOSPITAL_FUNCTION is missing")

@@ -1,15 +1,21 @@
 //! What every Lambda function shares: configuration from the environment, the clients built
 //! once at init, and the caller's identity read from the HTTP API JWT authorizer's claims.
-//! The `hospital` binary runs the function `HOSPITAL_FUNCTION` names.
+//!
+//! The stack's four binaries ([`hospital_api::registry::BINARIES`]) each run the function
+//! `HOSPITAL_FUNCTION` names: `hospital` the HTTP functions ([`run_http_function`], which
+//! reaches no automation code, so none is linked), and with the adapters their [`Wiring`]
+//! links, `hospital-automation` (the consumers and jobs that need the table, the relay and the
+//! outbox sweep: EventBridge), `hospital-mail` (the notifier: SES) and `hospital-reports` (the
+//! daily report and the reports route: S3 and the renderer).
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use axum::Router;
 use hospital_adapters::dynamodb::DynamoStore;
-use hospital_adapters::eventbridge::EventBridgeBus;
-use hospital_adapters::files::S3Files;
-use hospital_adapters::mail::SesMailer;
 use hospital_api::auth::{AuthError, Authenticator, Principal, ROLES_CLAIM, parse_roles};
+use hospital_core::analytics::report::Render;
 use hospital_core::automation::catalogue::{self, Consumer, Job};
+use hospital_core::automation::notify::{Files, Mailer};
+use hospital_core::automation::relay::EventBus;
 use hospital_core::automation::{Ctx, Handled, Settings, relay};
 use hospital_core::cursor::Cursors;
 use hospital_core::events::DomainEvent;
@@ -90,6 +96,8 @@ async fn request_id_from_context(
 /// Settings every function reads from its environment (set by template.yaml).
 pub struct Config {
     pub table: String,
+    /// The AWS SDK's configuration, from what Lambda sets (no provider chains).
+    pub sdk: aws_config::SdkConfig,
     pub calendar: Calendar,
     /// `CURSOR_KEY`: the secret list cursors are encrypted with (the template resolves it
     /// from the stack's generated secret).
@@ -107,6 +115,7 @@ impl Config {
         let cursor_key = var("CURSOR_KEY").ok_or("CURSOR_KEY is not set")?;
         Ok(Self {
             table,
+            sdk: hospital_adapters::aws::lambda_config(None)?,
             calendar: Calendar::new(Arc::new(SystemClock), tz),
             cursors: Cursors::new(cursor_key.as_bytes()),
         })
@@ -127,32 +136,183 @@ pub fn init_tracing() {
         .init();
 }
 
-/// Runs the named function: its HTTP routes, its events, its schedule or the relay.
-pub async fn run(function: &str) -> Result<(), lambda_http::Error> {
-    if hospital_api::registry::FUNCTIONS
+/// Builds an adapter over the SDK's configuration.
+pub type Client<T> = fn(&aws_config::SdkConfig) -> Arc<T>;
+
+/// The automation adapters a binary links: each binary passes its own, so that the others
+/// don't carry SES, EventBridge, S3 or the report renderer. A port a binary does not wire
+/// refuses loudly ([`Unwired`]); the registry routes no function to a binary that lacks what
+/// it needs (`binary_of`, checked by the tests).
+#[derive(Clone, Copy)]
+pub struct Wiring {
+    /// The binary's name, as in [`hospital_api::registry::BINARIES`].
+    pub binary: &'static str,
+    pub mailer: Option<Client<dyn Mailer>>,
+    pub files: Option<Client<dyn Files>>,
+    pub bus: Option<Client<dyn EventBus>>,
+    pub render: Option<fn() -> Arc<dyn Render>>,
+}
+
+impl Wiring {
+    /// `hospital-mail`: SES, and the reports bucket for attachments.
+    pub const MAIL: Wiring = Wiring {
+        binary: "hospital-mail",
+        mailer: Some(ses),
+        files: Some(s3_files),
+        bus: None,
+        render: None,
+    };
+    /// `hospital-automation`: the table and EventBridge.
+    pub const AUTOMATION: Wiring = Wiring {
+        binary: "hospital-automation",
+        mailer: None,
+        files: None,
+        bus: Some(eventbridge),
+        render: None,
+    };
+    /// `hospital-reports`: the reports bucket and the renderer.
+    pub const REPORTS: Wiring = Wiring {
+        binary: "hospital-reports",
+        mailer: None,
+        files: Some(s3_files),
+        bus: None,
+        render: Some(renderer),
+    };
+
+    /// Every automation binary's wiring.
+    pub const ALL: [Wiring; 3] = [Self::AUTOMATION, Self::MAIL, Self::REPORTS];
+
+    /// Whether it links what `needs` asks for.
+    pub fn provides(&self, needs: &[hospital_core::automation::catalogue::Needs]) -> bool {
+        use hospital_core::automation::catalogue::Needs;
+        needs.iter().all(|n| match n {
+            Needs::Mail => self.mailer.is_some(),
+            Needs::PublishEvents => self.bus.is_some(),
+            Needs::Reports => self.files.is_some(),
+        })
+    }
+}
+
+fn renderer() -> Arc<dyn Render> {
+    Arc::new(hospital_report::Renderer)
+}
+
+/// A port this binary does not link.
+pub struct Unwired(&'static str);
+
+#[async_trait::async_trait]
+impl Mailer for Unwired {
+    async fn send(
+        &self,
+        _: &hospital_core::automation::notify::Email,
+    ) -> Result<String, hospital_core::automation::notify::MailError> {
+        Err(hospital_core::automation::notify::MailError::Permanent(
+            format!("no mailer in {}", self.0),
+        ))
+    }
+}
+
+#[async_trait::async_trait]
+impl Files for Unwired {
+    async fn put(&self, _: &str, _: &str, _: Vec<u8>) -> hospital_core::DomainResult<()> {
+        Err(unwired("files", self.0))
+    }
+    async fn get(&self, _: &str) -> hospital_core::DomainResult<Option<Vec<u8>>> {
+        Err(unwired("files", self.0))
+    }
+}
+
+#[async_trait::async_trait]
+impl EventBus for Unwired {
+    async fn publish(&self, events: &[DomainEvent]) -> Vec<Result<(), String>> {
+        events
+            .iter()
+            .map(|_| Err(format!("no event bus in {}", self.0)))
+            .collect()
+    }
+}
+
+impl Render for Unwired {
+    fn render(
+        &self,
+        _: &hospital_core::analytics::model::DailyReport,
+    ) -> Result<Vec<hospital_core::analytics::report::ReportFile>, String> {
+        Err(format!("no report renderer in {}", self.0))
+    }
+}
+
+fn unwired(port: &str, binary: &str) -> hospital_core::DomainError {
+    hospital_core::DomainError::Store(hospital_core::store::StoreError::Unavailable(format!(
+        "no {port} in {binary}"
+    )))
+}
+
+/// `hospital`: runs the named HTTP function. It reaches neither the automation catalogue nor
+/// its adapters, so the binary links none of them.
+pub async fn run_http_function(function: &str) -> Result<(), lambda_http::Error> {
+    match hospital_api::registry::FUNCTIONS
         .iter()
-        .any(|f| f.name == function)
+        .find(|f| f.name == function)
     {
-        return run_http(function).await;
+        Some(f) if hospital_api::registry::http_binary(f) == "hospital" => {
+            run_http(function, None).await
+        }
+        Some(f) => Err(format!(
+            "{function} runs in the {} binary, not hospital",
+            hospital_api::registry::http_binary(f)
+        )
+        .into()),
+        None => Err(format!(
+            "no HTTP function named {function:?} (events and jobs run in the other binaries)"
+        )
+        .into()),
+    }
+}
+
+/// An automation binary: runs the named consumer, job or relay, if this binary is the one
+/// that serves it. It reaches none of the HTTP functions, so the binary links no routes.
+pub async fn run(function: &str, wiring: Wiring) -> Result<(), lambda_http::Error> {
+    match hospital_api::registry::automation_binary(function) {
+        None => return Err(format!("no event consumer, job or relay named {function:?}").into()),
+        Some(b) if b != wiring.binary => {
+            return Err(format!("{function} runs in the {b} binary, not {}", wiring.binary).into());
+        }
+        Some(_) => {}
     }
     if let Some(consumer) = catalogue::consumer(function) {
-        return run_consumer(consumer).await;
+        return run_consumer(consumer, wiring).await;
     }
     if let Some(job) = catalogue::job(function) {
-        return run_job(job).await;
+        return run_job(job, wiring).await;
     }
-    if function == RELAY {
-        return run_relay().await;
+    run_relay(wiring).await
+}
+
+/// `hospital-reports`: the reports route (an HTTP function), or the daily report job.
+pub async fn run_reports(function: &str) -> Result<(), lambda_http::Error> {
+    match hospital_api::registry::FUNCTIONS
+        .iter()
+        .find(|f| f.name == function)
+    {
+        Some(f) if hospital_api::registry::http_binary(f) == Wiring::REPORTS.binary => {
+            run_http(function, Some(Wiring::REPORTS)).await
+        }
+        Some(f) => Err(format!(
+            "{function} runs in the {} binary, not {}",
+            hospital_api::registry::http_binary(f),
+            Wiring::REPORTS.binary
+        )
+        .into()),
+        None => run(function, Wiring::REPORTS).await,
     }
-    Err(format!("no function named {function:?}").into())
 }
 
 /// The relay's function name.
-pub const RELAY: &str = "relay";
+pub const RELAY: &str = hospital_api::registry::RELAY;
 
-async fn deps(config: Config) -> Deps {
-    let endpoint = var("AWS_ENDPOINT_URL_DYNAMODB");
-    let store = DynamoStore::from_env(config.table, endpoint).await;
+fn deps(config: Config) -> Deps {
+    let store =
+        DynamoStore::from_config(&config.sdk, config.table, var("AWS_ENDPOINT_URL_DYNAMODB"));
     Deps {
         store: Arc::new(store),
         calendar: config.calendar,
@@ -161,49 +321,65 @@ async fn deps(config: Config) -> Deps {
 }
 
 /// Init and run an HTTP function: config, DynamoDB client (once), router, the runtime loop.
-pub async fn run_http(function: &str) -> Result<(), lambda_http::Error> {
+pub async fn run_http(function: &str, wiring: Option<Wiring>) -> Result<(), lambda_http::Error> {
     init_tracing();
     let config = Config::from_env()?;
     // Only the reports function reads the reports bucket.
-    let reports: Option<Arc<dyn hospital_core::automation::notify::Files>> =
-        if function == "reports" {
-            let sdk = hospital_adapters::aws::sdk_config(None).await;
-            Some(Arc::new(S3Files::new(
-                aws_sdk_s3::Client::new(&sdk),
-                var("REPORTS_BUCKET").unwrap_or_default(),
-            )))
-        } else {
-            None
-        };
-    let app = http_app(function, deps(config).await, reports);
+    let reports = wiring.and_then(|w| w.files).map(|files| files(&config.sdk));
+    let app = http_app(function, deps(config), reports);
     lambda_http::run(app).await
 }
 
-/// The automation's context on AWS: SES, the reports bucket, EventBridge.
-pub async fn automation_ctx() -> Result<Ctx, String> {
+/// The automation's context on AWS: the table, and what the binary wires of SES, the reports
+/// bucket, EventBridge and the renderer.
+pub async fn automation_ctx(wiring: Wiring) -> Result<Ctx, String> {
     let config = Config::from_env()?;
-    let deps = deps(config).await;
+    let sdk = config.sdk.clone();
+    let deps = deps(config);
     let settings = Settings::from_vars(var)?;
-    let sdk = hospital_adapters::aws::sdk_config(None).await;
-    let sender = var("SENDER_ADDRESS").unwrap_or_else(|| "no-reply@hospital.example".into());
+    let missing = || Arc::new(Unwired(wiring.binary));
     Ok(Ctx {
         deps,
         settings: Arc::new(settings),
-        mailer: Arc::new(SesMailer::new(
-            aws_sdk_sesv2::Client::new(&sdk),
-            sender,
-            var("SES_CONFIGURATION_SET"),
-        )),
-        reports: Arc::new(S3Files::new(
-            aws_sdk_s3::Client::new(&sdk),
-            var("REPORTS_BUCKET").unwrap_or_default(),
-        )),
-        bus: Arc::new(EventBridgeBus::new(
-            aws_sdk_eventbridge::Client::new(&sdk),
-            var("EVENT_BUS_NAME").unwrap_or_else(|| "default".into()),
-        )),
-        render: Arc::new(hospital_report::Renderer),
+        mailer: wiring
+            .mailer
+            .map_or_else(|| missing() as Arc<dyn Mailer>, |f| f(&sdk)),
+        reports: wiring
+            .files
+            .map_or_else(|| missing() as Arc<dyn Files>, |f| f(&sdk)),
+        bus: wiring
+            .bus
+            .map_or_else(|| missing() as Arc<dyn EventBus>, |f| f(&sdk)),
+        render: wiring
+            .render
+            .map_or_else(|| missing() as Arc<dyn Render>, |f| f()),
     })
+}
+
+/// SES v2 from `SENDER_ADDRESS` and `SES_CONFIGURATION_SET`.
+pub fn ses(sdk: &aws_config::SdkConfig) -> Arc<dyn Mailer> {
+    let sender = var("SENDER_ADDRESS").unwrap_or_else(|| "no-reply@hospital.example".into());
+    Arc::new(hospital_adapters::mail::SesMailer::new(
+        aws_sdk_sesv2::Client::new(sdk),
+        sender,
+        var("SES_CONFIGURATION_SET"),
+    ))
+}
+
+/// The reports bucket, `REPORTS_BUCKET`.
+pub fn s3_files(sdk: &aws_config::SdkConfig) -> Arc<dyn Files> {
+    Arc::new(hospital_adapters::files::S3Files::new(
+        aws_sdk_s3::Client::new(sdk),
+        var("REPORTS_BUCKET").unwrap_or_default(),
+    ))
+}
+
+/// The stack's bus, `EVENT_BUS_NAME`.
+pub fn eventbridge(sdk: &aws_config::SdkConfig) -> Arc<dyn EventBus> {
+    Arc::new(hospital_adapters::eventbridge::EventBridgeBus::new(
+        aws_sdk_eventbridge::Client::new(sdk),
+        var("EVENT_BUS_NAME").unwrap_or_else(|| "default".into()),
+    ))
 }
 
 /// A CloudWatch Embedded Metric Format line: a counter CloudWatch extracts from the log.
@@ -225,9 +401,12 @@ pub fn metric(name: &str, value: u64, function: &str) {
 
 /// An event consumer: EventBridge delivers the events of its rule; an error makes Lambda
 /// retry, then send the event to the function's dead-letter queue.
-pub async fn run_consumer(consumer: &'static Consumer) -> Result<(), lambda_http::Error> {
+pub async fn run_consumer(
+    consumer: &'static Consumer,
+    wiring: Wiring,
+) -> Result<(), lambda_http::Error> {
     init_tracing();
-    let ctx = automation_ctx().await?;
+    let ctx = automation_ctx(wiring).await?;
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: lambda_runtime::LambdaEvent<EventBridgeEvent<serde_json::Value>>| {
             let ctx = ctx.clone();
@@ -267,9 +446,9 @@ pub async fn consume(
 }
 
 /// A scheduled job: EventBridge Scheduler invokes it at its times.
-pub async fn run_job(job: &'static Job) -> Result<(), lambda_http::Error> {
+pub async fn run_job(job: &'static Job, wiring: Wiring) -> Result<(), lambda_http::Error> {
     init_tracing();
-    let ctx = automation_ctx().await?;
+    let ctx = automation_ctx(wiring).await?;
     lambda_runtime::run(lambda_runtime::service_fn(
         move |_: lambda_runtime::LambdaEvent<serde_json::Value>| {
             let ctx = ctx.clone();
@@ -285,9 +464,9 @@ pub async fn run_job(job: &'static Job) -> Result<(), lambda_http::Error> {
 }
 
 /// The relay: the table's stream (filtered to new outbox records) → EventBridge.
-pub async fn run_relay() -> Result<(), lambda_http::Error> {
+pub async fn run_relay(wiring: Wiring) -> Result<(), lambda_http::Error> {
     init_tracing();
-    let ctx = automation_ctx().await?;
+    let ctx = automation_ctx(wiring).await?;
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: lambda_runtime::LambdaEvent<aws_lambda_events::dynamodb::Event>| {
             let ctx = ctx.clone();

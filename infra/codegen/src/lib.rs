@@ -44,6 +44,16 @@ fn operation_id(r: &Route) -> String {
         .unwrap_or_else(|| format!("{} {}", r.method, r.path))
 }
 
+/// The function's build: the binary its needs choose. Functions of one binary share identical
+/// Metadata, so `sam build` builds each binary once.
+fn build_metadata(out: &mut String, function: &str) {
+    let binary = hospital_api::registry::binary_of(function).unwrap_or("hospital");
+    let _ = writeln!(
+        out,
+        "    Metadata:\n      BuildMethod: rust-cargolambda\n      BuildProperties:\n        Binary: {binary}"
+    );
+}
+
 /// The template's functions, as the text between the markers.
 pub fn template_functions() -> String {
     let mut out = String::new();
@@ -51,8 +61,7 @@ pub fn template_functions() -> String {
         let id = logical_id(f);
         let _ = writeln!(out, "  {id}:");
         out.push_str("    Type: AWS::Serverless::Function\n");
-        // Identical on every function, so that `sam build` builds the binary once.
-        out.push_str("    Metadata:\n      BuildMethod: rust-cargolambda\n      BuildProperties:\n        Binary: hospital\n");
+        build_metadata(&mut out, f.name);
         out.push_str("    Properties:\n");
         // JSON strings are YAML double-quoted strings.
         let _ = writeln!(out, "      Description: {}", json!(f.description));
@@ -133,7 +142,7 @@ fn dead_letters(out: &mut String, queue: &str, what: &str) {
 fn automation_head(out: &mut String, id: &str, name: &str, description: &str, failures: &str) {
     let _ = writeln!(out, "  {id}:");
     out.push_str("    Type: AWS::Serverless::Function\n");
-    out.push_str("    Metadata:\n      BuildMethod: rust-cargolambda\n      BuildProperties:\n        Binary: hospital\n");
+    build_metadata(out, name);
     out.push_str("    Properties:\n");
     let _ = writeln!(out, "      Description: {}", json!(description));
     let _ = writeln!(
@@ -214,7 +223,7 @@ pub fn automation_functions() -> String {
     let id = "RelayFunction";
     let _ = writeln!(out, "  {id}:");
     out.push_str("    Type: AWS::Serverless::Function\n");
-    out.push_str("    Metadata:\n      BuildMethod: rust-cargolambda\n      BuildProperties:\n        Binary: hospital\n");
+    build_metadata(&mut out, hospital_api::registry::RELAY);
     out.push_str("    Properties:\n      Description: \"Moves new outbox records from the table's stream to the event bus\"\n");
     out.push_str("      Environment:\n        Variables:\n          HOSPITAL_FUNCTION: relay\n      Timeout: 60\n");
     automation_policies(

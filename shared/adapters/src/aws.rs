@@ -3,7 +3,13 @@
 //! The HTTPS client trusts the roots behind AWS endpoints (Amazon Trust Services), compiled in:
 //! the SDK's default client reads the whole system certificate store (~150 files) on its first
 //! request, which was most of a function's cold start. `HOSPITAL_NATIVE_ROOTS=1` brings the
-//! system store back, for an endpoint behind another CA (a corporate proxy).
+//! system store back, for an endpoint behind another CA (a corporate proxy). TLS is rustls with
+//! ring, the smaller of its crypto providers (docs/benchmarks.md).
+//!
+//! Two ways to the configuration: [`lambda_config`] takes everything from the environment
+//! Lambda sets (no provider chains, so none of their code — profiles, SSO, STS, instance
+//! metadata — is linked into the functions); [`sdk_config`] runs the SDK's default chains, for
+//! a developer's machine with profiles.
 
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_smithy_http_client::Builder;
@@ -26,10 +32,40 @@ fn https_client() -> Option<aws_sdk_dynamodb::config::SharedHttpClient> {
     };
     Some(
         Builder::new()
-            .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+            .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
             .tls_context(context)
             .build_https(),
     )
+}
+
+/// The configuration of a Lambda function, from the variables Lambda sets: `AWS_REGION`,
+/// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` (and `AWS_SESSION_TOKEN`). `endpoint` points
+/// the clients elsewhere (moto, DynamoDB Local).
+pub fn lambda_config(endpoint: Option<String>) -> Result<SdkConfig, String> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let region = env("AWS_REGION").ok_or("AWS_REGION is not set")?;
+    if env("AWS_ACCESS_KEY_ID").is_none() {
+        return Err("AWS_ACCESS_KEY_ID is not set".into());
+    }
+    let client = https_client().ok_or("cannot build the HTTPS client")?;
+    let mut builder = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(aws_config::Region::new(region))
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(
+                aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+            ),
+        )
+        .http_client(client)
+        .retry_config(aws_config::retry::RetryConfig::standard())
+        .time_source(aws_smithy_async::time::SystemTimeSource::new());
+    if let Some(sleep) = aws_smithy_async::rt::sleep::default_async_sleep() {
+        builder = builder.sleep_impl(sleep);
+    }
+    if let Some(endpoint) = endpoint {
+        builder = builder.endpoint_url(endpoint);
+    }
+    Ok(builder.build())
 }
 
 /// The SDK configuration from the environment (credentials, region, `AWS_ENDPOINT_URL*`),

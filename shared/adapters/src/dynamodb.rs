@@ -51,6 +51,20 @@ impl DynamoStore {
         Self::new(Client::new(&config), table)
     }
 
+    /// Over a configuration built elsewhere ([`crate::aws::lambda_config`]); `endpoint` points
+    /// this client alone elsewhere.
+    pub fn from_config(
+        config: &aws_config::SdkConfig,
+        table: impl Into<String>,
+        endpoint: Option<String>,
+    ) -> Self {
+        let mut builder = aws_sdk_dynamodb::config::Builder::from(config);
+        if let Some(e) = endpoint {
+            builder = builder.endpoint_url(e);
+        }
+        Self::new(Client::from_conf(builder.build()), table)
+    }
+
     pub fn client(&self) -> &Client {
         &self.client
     }

@@ -76,6 +76,56 @@ pub fn function(name: &str) -> Option<&'static Function> {
     all().find(|f| f.name == name)
 }
 
+/// The stack's binaries. Every function runs one of them, chosen by what it needs, so that a
+/// function links only what it uses (docs/deploy.md): `hospital` the HTTP functions (the table
+/// alone), `hospital-automation` the consumers, the jobs and the relay that need the table or
+/// EventBridge, `hospital-mail` the notifier (SES), `hospital-reports` the daily report and the
+/// route that serves it (S3 and the renderer).
+pub const BINARIES: [&str; 4] = [
+    "hospital",
+    "hospital-automation",
+    "hospital-mail",
+    "hospital-reports",
+];
+
+/// The stream relay's function name.
+pub const RELAY: &str = "relay";
+
+/// The binary of an HTTP function.
+pub fn http_binary(f: &Function) -> &'static str {
+    match f.table {
+        TableAccess::ReportFiles => "hospital-reports",
+        _ => "hospital",
+    }
+}
+
+/// The binary that runs `function` (an HTTP function, a consumer, a job or the relay).
+pub fn binary_of(function: &str) -> Option<&'static str> {
+    match FUNCTIONS.iter().find(|f| f.name == function) {
+        Some(f) => Some(http_binary(f)),
+        None => automation_binary(function),
+    }
+}
+
+/// The binary of a consumer, a job or the relay. It reads the automation catalogue only, not
+/// the HTTP functions, so the automation binaries link none of the routes.
+pub fn automation_binary(function: &str) -> Option<&'static str> {
+    use hospital_core::automation::catalogue::{self, Needs};
+    if function == RELAY {
+        return Some("hospital-automation");
+    }
+    let needs = catalogue::consumer(function)
+        .map(|c| c.needs)
+        .or_else(|| catalogue::job(function).map(|j| j.needs))?;
+    Some(if needs.contains(&Needs::Mail) {
+        "hospital-mail"
+    } else if needs.contains(&Needs::Reports) {
+        "hospital-reports"
+    } else {
+        "hospital-automation"
+    })
+}
+
 /// The names of every HTTP function deployed as a Lambda function.
 pub fn names() -> Vec<&'static str> {
     FUNCTIONS.iter().map(|f| f.name).collect()

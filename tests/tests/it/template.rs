@@ -160,3 +160,49 @@ fn template_declares_exactly_the_catalogue() {
             .contains("outbox")
     );
 }
+
+/// Every function runs a binary that links what it needs, and each binary's wiring is the one
+/// its main passes.
+#[test]
+fn every_function_runs_a_binary_that_wires_its_needs() {
+    use hospital_api::registry::{BINARIES, RELAY, binary_of};
+    use hospital_core::automation::catalogue::{CONSUMERS, JOBS, Needs};
+    use hospital_functions::Wiring;
+    let wiring = |binary: &str| {
+        Wiring::ALL
+            .into_iter()
+            .find(|w| w.binary == binary)
+            .unwrap_or_else(|| panic!("no wiring for {binary}"))
+    };
+    assert_eq!(
+        Wiring::ALL.map(|w| w.binary),
+        BINARIES[1..],
+        "a wiring per automation binary, in order"
+    );
+    for f in hospital_api::registry::FUNCTIONS {
+        let binary = binary_of(f.name).expect("a binary");
+        if f.table == hospital_api::registry::TableAccess::ReportFiles {
+            assert!(wiring(binary).files.is_some(), "{}", f.name);
+        } else {
+            assert_eq!(binary, "hospital", "{}", f.name);
+        }
+    }
+    for (name, needs) in CONSUMERS
+        .iter()
+        .map(|c| (c.name, c.needs))
+        .chain(JOBS.iter().map(|j| (j.name, j.needs)))
+        .chain([(RELAY, &[Needs::PublishEvents][..])])
+    {
+        let binary = binary_of(name).expect("a binary");
+        assert!(
+            wiring(binary).provides(needs),
+            "{name} in {binary} lacks {needs:?}"
+        );
+    }
+    assert_eq!(binary_of("daily-report"), Some("hospital-reports"));
+    assert_eq!(binary_of("notifier"), Some("hospital-mail"));
+    assert_eq!(binary_of("patients"), Some("hospital"));
+    assert_eq!(binary_of("long-stays"), Some("hospital-automation"));
+    assert_eq!(binary_of(RELAY), Some("hospital-automation"));
+    assert_eq!(binary_of("nothing"), None);
+}

@@ -147,7 +147,7 @@ pub async fn demand_alerts(deps: &Deps, to: NaiveDate) -> DomainResult<Vec<Appoi
     }
     let ids: Vec<String> = dropped.iter().map(|(id, _, _)| id.clone()).collect();
     let names = names(deps, GroupBy::Specialty, &ids).await?;
-    Ok(dropped
+    let mut alerts: Vec<AppointmentAlert> = dropped
         .into_iter()
         .zip(names)
         .map(|((id, last, before), (_, name))| AppointmentAlert {
@@ -157,5 +157,7 @@ pub async fn demand_alerts(deps: &Deps, to: NaiveDate) -> DomainResult<Vec<Appoi
             weekly_average_4_weeks: ratio(before, 4, 2).unwrap_or(0.0),
             drop_percent: percent(before - 4 * last, before).unwrap_or(0.0),
         })
-        .collect())
+        .collect();
+    alerts.sort_by_key(|a| crate::validate::sort_text(&a.name));
+    Ok(alerts)
 }

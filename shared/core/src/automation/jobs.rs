@@ -524,6 +524,9 @@ pub async fn daily_report_on(ctx: &Ctx, date: NaiveDate) -> DomainResult<Report>
         "files": attachments.iter().map(|a| &a.key).collect::<Vec<_>>(),
         "e-mail": match h {
             Handled::Duplicate => "already sent for this day (files drawn anew)".to_string(),
+            _ if ctx.settings.management_emails.is_empty() => {
+                "none: MANAGEMENT_EMAILS is empty (the files are kept)".to_string()
+            }
             other => other.describe(),
         },
         "alerts": report.alerts.len(),

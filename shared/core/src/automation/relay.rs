@@ -78,6 +78,7 @@ pub async fn pending(
     min_age: chrono::Duration,
     limit: usize,
 ) -> DomainResult<Vec<DomainEvent>> {
+    // Real time, not the hospital clock: event ids are ULIDs minted at real time.
     let cutoff = (chrono::Utc::now() - min_age).timestamp_millis().max(0) as u64;
     let page = deps
         .store

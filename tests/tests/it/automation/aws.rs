@@ -3,7 +3,6 @@
 //! relay fed by the table's DynamoDB Stream, the reports bucket.
 
 use super::*;
-use aws_config::BehaviorVersion;
 use hospital_adapters::eventbridge::EventBridgeBus;
 use hospital_adapters::files::S3Files;
 use hospital_adapters::mail::SesMailer;
@@ -12,16 +11,10 @@ use hospital_core::automation::relay::EventBus;
 use hospital_core::events::DomainEvent;
 use hospital_testkit::MotoServer;
 
+/// The functions' own configuration (what Lambda's environment gives), pointed at moto.
 async fn sdk(moto: &MotoServer) -> aws_config::SdkConfig {
     hospital_testkit::aws_test_env();
-    aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(moto.endpoint())
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_sesv2::config::Credentials::new(
-            "testing", "testing", None, None, "tests",
-        ))
-        .load()
-        .await
+    hospital_adapters::aws::lambda_config(Some(moto.endpoint())).expect("the Lambda SDK config")
 }
 
 /// What moto says SES sent, as its data dump has it.

@@ -1,0 +1,10 @@
+//! `hospital-automation`: the consumers and jobs that need the table, and the stream relay and
+//! the outbox sweep, which put events onto EventBridge.
+//! `HOSPITAL_FUNCTION` names the function (see docs/deploy.md).
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    let name = std::env::var("HOSPITAL_FUNCTION")
+        .map_err(|_| "HOSPITAL_FUNCTION is not set (template.yaml sets it per function)")?;
+    hospital_functions::run(&name, hospital_functions::Wiring::AUTOMATION).await
+}

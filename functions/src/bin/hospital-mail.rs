@@ -1,0 +1,9 @@
+//! `hospital-mail`: the notifier: e-mail through SES v2, attachments from the reports bucket.
+//! `HOSPITAL_FUNCTION` names the function (see docs/deploy.md).
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    let name = std::env::var("HOSPITAL_FUNCTION")
+        .map_err(|_| "HOSPITAL_FUNCTION is not set (template.yaml sets it per function)")?;
+    hospital_functions::run(&name, hospital_functions::Wiring::MAIL).await
+}
