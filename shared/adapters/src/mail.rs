@@ -10,8 +10,22 @@ use hospital_core::automation::notify::{Email, MailError, Mailer};
 use mail_builder::MessageBuilder;
 use std::path::PathBuf;
 
+/// A sender as configured, `Name <address>` or a bare address, as (name, address).
+fn sender(from: &str) -> (Option<String>, String) {
+    match from.trim().rsplit_once('<') {
+        Some((name, rest)) if rest.ends_with('>') => {
+            let name = name.trim().trim_matches('"').trim();
+            let address = rest.trim_end_matches('>').trim().to_string();
+            ((!name.is_empty()).then(|| name.to_string()), address)
+        }
+        _ => (None, from.trim().to_string()),
+    }
+}
+
 /// The message as MIME text: text and HTML alternatives, then the attachments.
 pub fn mime(from: &str, email: &Email, message_id: &str) -> Result<Vec<u8>, MailError> {
+    let (name, address) = sender(from);
+    let from = mail_builder::headers::address::Address::new_address(name, address);
     let mut builder = MessageBuilder::new()
         .from(from)
         .to(email.to.clone())
@@ -140,5 +154,41 @@ impl Mailer for OutboxMailer {
         .map_err(|e| MailError::Transient(e.to_string()))?
         .map_err(|e| MailError::Transient(format!("cannot write the outbox: {e}")))?;
         Ok(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from_line(from: &str) -> String {
+        let email = Email {
+            to: vec!["gestao@hospital.example".into()],
+            subject: "Relatório".into(),
+            text: "texto".into(),
+            html: "<p>texto</p>".into(),
+            attachments: Vec::new(),
+        };
+        let raw = String::from_utf8(mime(from, &email, "1@test").unwrap()).unwrap();
+        raw.lines()
+            .find(|l| l.starts_with("From:"))
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn the_sender_is_a_name_and_an_address() {
+        assert_eq!(
+            from_line("Hospital Santa Clara <no-reply@hospital.example>"),
+            "From: \"Hospital Santa Clara\" <no-reply@hospital.example>"
+        );
+        assert_eq!(
+            from_line("no-reply@hospital.example"),
+            "From: <no-reply@hospital.example>"
+        );
+        assert_eq!(
+            sender("  \"Hospital\" <a@b.c> "),
+            (Some("Hospital".into()), "a@b.c".into())
+        );
     }
 }
