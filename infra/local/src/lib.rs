@@ -276,6 +276,11 @@ pub fn app(config: &Config, hospital: &Arc<Hospital>) -> Result<axum::Router, St
     let jobs: hospital_api::JobRunner = Arc::new(move |name: String, date: Option<String>| {
         let h = runner.clone();
         Box::pin(async move {
+            if catalogue::job(&name).is_none() {
+                return Err(
+                    hospital_api::error::ApiError::not_found("no such job").with_field("name")
+                );
+            }
             match date {
                 Some(d) => h
                     .run_job_on(&name, &d)
