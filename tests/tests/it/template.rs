@@ -79,9 +79,16 @@ fn every_function_is_deployed_and_local_routes_are_not() {
     }
 }
 
-#[test]
-fn template_declares_exactly_the_catalogue() {
-    use hospital_core::automation::catalogue::{CONSUMERS, JOBS};
+/// A rule the template declares, as `scripts/check_template.py --catalogue` reads it.
+pub struct TemplateRule {
+    pub function: String,
+    pub source: String,
+    pub detail_types: Vec<String>,
+    pub bus: String,
+}
+
+/// What the template declares of the catalogue: its rules and schedules.
+pub fn template_catalogue() -> Value {
     let out = std::process::Command::new("python3")
         .arg(root().join("scripts/check_template.py"))
         .arg("--catalogue")
@@ -93,24 +100,36 @@ fn template_declares_exactly_the_catalogue() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let declared: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let rules: BTreeSet<(String, String, Vec<String>, String)> = declared["rules"]
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Every rule the template declares.
+pub fn template_rules() -> Vec<TemplateRule> {
+    let text = |v: &Value| v.as_str().unwrap().to_string();
+    template_catalogue()["rules"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| {
-            (
-                r["function"].as_str().unwrap().to_string(),
-                r["source"][0].as_str().unwrap().to_string(),
-                r["detail_types"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|t| t.as_str().unwrap().to_string())
-                    .collect(),
-                r["bus"].as_str().unwrap().to_string(),
-            )
+        .map(|r| TemplateRule {
+            function: text(&r["function"]),
+            source: text(&r["source"][0]),
+            detail_types: r["detail_types"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(text)
+                .collect(),
+            bus: text(&r["bus"]),
         })
+        .collect()
+}
+
+#[test]
+fn template_declares_exactly_the_catalogue() {
+    use hospital_core::automation::catalogue::{CONSUMERS, JOBS};
+    let rules: BTreeSet<(String, String, Vec<String>, String)> = template_rules()
+        .into_iter()
+        .map(|r| (r.function, r.source, r.detail_types, r.bus))
         .collect();
     let wanted: BTreeSet<(String, String, Vec<String>, String)> = CONSUMERS
         .iter()
@@ -124,6 +143,7 @@ fn template_declares_exactly_the_catalogue() {
         })
         .collect();
     assert_eq!(rules, wanted);
+    let declared = template_catalogue();
     let schedules: BTreeSet<(String, String, String, String)> = declared["schedules"]
         .as_array()
         .unwrap()

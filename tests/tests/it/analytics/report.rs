@@ -52,30 +52,20 @@ async fn analytics_daily_report_is_mailed_kept_and_served() {
     );
 
     // Served to managers, as kept.
-    let pdf = local
-        .req(
-            Method::GET,
-            "/v1/reports/daily/2026-11-05.pdf",
-            Some(Role::Manager),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(pdf.status(), 200);
-    assert_eq!(pdf.headers()["content-type"], "application/pdf");
-    let pdf = pdf.bytes().await.unwrap();
+    let fetch = |path: &'static str, role: Role| {
+        let req = local.req(Method::GET, path, Some(role));
+        async move {
+            let res = req.send().await.unwrap();
+            assert_eq!(res.status(), 200, "{path}");
+            let kind = res.headers()["content-type"].to_str().unwrap().to_string();
+            (kind, res.bytes().await.unwrap().to_vec())
+        }
+    };
+    let (kind, pdf) = fetch("/v1/reports/daily/2026-11-05.pdf", Role::Manager).await;
+    assert_eq!(kind, "application/pdf");
     assert!(pdf.starts_with(b"%PDF"));
-    let xlsx = local
-        .req(
-            Method::GET,
-            "/v1/reports/daily/2026-11-05.xlsx",
-            Some(Role::Admin),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(xlsx.status(), 200);
-    let xlsx = xlsx.bytes().await.unwrap().to_vec();
+    let (kind, xlsx) = fetch("/v1/reports/daily/2026-11-05.xlsx", Role::Admin).await;
+    assert_eq!(kind, hospital_report::XLSX);
     for (path, role, status) in [
         ("/v1/reports/daily/2026-11-04.pdf", Role::Manager, 404),
         ("/v1/reports/daily/2026-11-05.csv", Role::Manager, 404),

@@ -97,34 +97,9 @@ async fn automation_ses_sends_simple_and_raw_mail() {
 
 /// The rules the template declares: (function, source, detail types).
 fn template_rules() -> Vec<(String, String, Vec<String>)> {
-    let out = std::process::Command::new("python3")
-        .arg(crate::lambda_events::root().join("scripts/check_template.py"))
-        .arg("--catalogue")
-        .current_dir(crate::lambda_events::root())
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let declared: Value = serde_json::from_slice(&out.stdout).unwrap();
-    declared["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["function"].as_str().unwrap().to_string(),
-                r["source"][0].as_str().unwrap().to_string(),
-                r["detail_types"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|t| t.as_str().unwrap().to_string())
-                    .collect(),
-            )
-        })
+    crate::template::template_rules()
+        .into_iter()
+        .map(|r| (r.function, r.source, r.detail_types))
         .collect()
 }
 
