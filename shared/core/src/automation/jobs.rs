@@ -362,8 +362,9 @@ pub async fn alert_digest(ctx: &Ctx) -> DomainResult<Report> {
 
 /// Checks what must agree and says what does not (each violation an operational alert, once a
 /// day): an occupied bed without an open admission or the reverse, a bed-board count that
-/// disagrees with the beds, an open admission whose patient has another. Reads the beds and the
-/// open admissions, sector by sector.
+/// disagrees with the beds, an open admission whose patient has another, a stock that disagrees
+/// with its movements. Reads the beds and the open admissions, sector by sector, and each
+/// medication's movements since the last run.
 pub async fn consistency_scan(ctx: &Ctx) -> DomainResult<Report> {
     let mut violations: Vec<(String, String, String)> = Vec::new();
     let sectors = records::<Sector>(all(ctx, Query::index(Index::Gsi1, Sector::KIND)).await?);
@@ -449,6 +450,7 @@ pub async fn consistency_scan(ctx: &Ctx) -> DomainResult<Report> {
             ),
         ));
     }
+    violations.extend(stock_mismatches(ctx).await?);
     let mut raised = 0;
     for (kind, subject, message) in &violations {
         let mut tx = ctx.deps.tx();
@@ -531,6 +533,86 @@ pub async fn daily_report_on(ctx: &Ctx, date: NaiveDate) -> DomainResult<Report>
         },
         "alerts": report.alerts.len(),
     }))
+}
+
+/// Medications whose stock disagrees with their movements. Each check goes on from a
+/// checkpoint (`stock-check` in the medication's partition: the last movement counted and the
+/// stock it gave), so a run reads the movements since the last one, not the whole history; a
+/// medication moved while being read is left for the next run.
+async fn stock_mismatches(ctx: &Ctx) -> DomainResult<Vec<(String, String, String)>> {
+    use crate::medications::{MovementKind, StockMovement};
+    let mut found = Vec::new();
+    let medications =
+        records::<Medication>(all(ctx, Query::index(Index::Gsi1, Medication::KIND)).await?);
+    let repo = crate::resource::Repository::<Medication>::new(ctx.deps.clone());
+    for m in medications {
+        let partition = format!("medication#{}", m.id);
+        let checkpoint_key = Key::new(partition.clone(), "stock-check");
+        let checkpoint = ctx.deps.store.get(&checkpoint_key).await?;
+        let (after, mut stock) = match &checkpoint {
+            Some(c) => (
+                c.get("movement")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                c.get("stock").and_then(Value::as_i64).unwrap_or(0),
+            ),
+            None => ("stock_movement#".to_string(), 0),
+        };
+        let query = Query::table(partition.clone()).sk(SkRange::Between(
+            after.clone(),
+            "stock_movement#\u{10FFFF}".into(),
+        ));
+        let mut last = after.clone();
+        for item in all(ctx, query).await? {
+            let sk = item
+                .get("sk")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            if sk == after {
+                continue;
+            }
+            let Ok(movement) = crate::resource::Record::<StockMovement>::from_item(item) else {
+                continue;
+            };
+            let q = movement.data.quantity;
+            stock += match movement.data.kind {
+                MovementKind::Received | MovementKind::Adjusted => q,
+                MovementKind::Dispensed | MovementKind::Expired => -q,
+            };
+            last = sk;
+        }
+        // A movement committed while this ran moves the version: check again next run.
+        let now = repo.get(None, &m.id).await?;
+        if now.version != m.version {
+            continue;
+        }
+        if stock != m.data.stock_quantity {
+            found.push((
+                "stock_mismatch".to_string(),
+                m.id.clone(),
+                format!(
+                    "medication {}: stock {} but its movements add up to {stock}",
+                    m.id, m.data.stock_quantity
+                ),
+            ));
+            continue;
+        }
+        if last != after {
+            let mut c = Item::new();
+            c.insert("pk".into(), partition.into());
+            c.insert("sk".into(), "stock-check".into());
+            c.insert(crate::resource::ENTITY.into(), "stock_check".into());
+            c.insert("movement".into(), last.into());
+            c.insert("stock".into(), stock.into());
+            ctx.deps
+                .store
+                .transact(vec![crate::store::Write::put(c)])
+                .await?;
+        }
+    }
+    Ok(found)
 }
 
 // ---------------------------------------------------------------- the outbox sweep

@@ -368,6 +368,41 @@ async fn automation_inconsistencies_are_found_and_reported_to_on_call() {
     assert_eq!(report["report"]["alerts_raised"], 2);
     let again = run_job(&local, "consistency-scan").await;
     assert_eq!(again["report"]["alerts_raised"], 0);
+    // A stock that its movements don't add up to: found (each run reads the movements since
+    // the last one; legitimate movements in between keep it consistent).
+    let medication = new_medication(&local, "Dipirona 500 mg", 5, 40).await;
+    let (s, b) = send(
+        &local,
+        Method::POST,
+        &format!("{}/stock-movements", medication.location),
+        Role::Pharmacist,
+        Some(&json!({"kind": "dispensed", "quantity": 15, "reason": "dispensação"})),
+    )
+    .await;
+    assert_eq!(s, 201, "{b}");
+    let report = run_job(&local, "consistency-scan").await;
+    assert_eq!(
+        report["report"]["violations"].as_array().unwrap().len(),
+        2,
+        "{report}"
+    );
+    let key = hospital_core::store::Key::new(format!("medication#{}", medication.id), "medication");
+    let mut item = store.get(&key).await.unwrap().unwrap();
+    item.insert("stock_quantity".into(), json!(99));
+    store
+        .transact(vec![hospital_core::store::Write::put(item)])
+        .await
+        .unwrap();
+    let report = run_job(&local, "consistency-scan").await;
+    let violations = report["report"]["violations"].as_array().unwrap().clone();
+    assert!(
+        violations.iter().any(|v| v
+            .as_str()
+            .unwrap()
+            .contains("stock 99 but its movements add up to 25")),
+        "{report}"
+    );
+    assert_eq!(report["report"]["alerts_raised"], 1);
     // The hour's alerts reach on-call in one e-mail, the next hour.
     set_clock(&local, &at("2026-03-02", "04:05")).await;
     run_job(&local, "alert-digest").await;
@@ -378,7 +413,7 @@ async fn automation_inconsistencies_are_found_and_reported_to_on_call() {
         "alerta(s) operacional(is)",
     );
     assert_eq!(mails.len(), 1, "{mails:?}");
-    assert!(mails[0].subject.contains("2 alerta"), "{:?}", mails[0]);
+    assert!(mails[0].subject.contains("3 alerta"), "{:?}", mails[0]);
     assert!(mails[0].says(&bed.id), "{:?}", mails[0]);
     local.stop().await;
 }
