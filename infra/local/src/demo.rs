@@ -68,9 +68,10 @@ use std::sync::{Arc, Mutex};
 pub const DEFAULT_SEED: u64 = 42;
 /// Days of history when none are given.
 pub const DEFAULT_DAYS: u32 = 90;
-/// Days of history accepted (the analytics read at most 366 days; a week is the least that
-/// shows a trend).
-pub const DAYS: std::ops::RangeInclusive<u32> = 7..=365;
+/// Days of history accepted: a week is the least that shows a trend; two years is what
+/// `hospital-bench analytics` reads its 30-day queries over (an analytics query spans at most
+/// 366 days, but the reads must not grow with the history behind it).
+pub const DAYS: std::ops::RangeInclusive<u32> = 7..=730;
 /// Patients in the registry (newborns registered at birth come on top).
 pub const PATIENTS: usize = 500;
 

@@ -48,9 +48,11 @@ enum Command {
         /// The same seed gives the same figures (on the same day).
         #[arg(long, default_value_t = demo::DEFAULT_SEED)]
         seed: u64,
-        /// Days of history, 7 to 365.
+        /// Days of history, 7 to 730 (two years take minutes; an analytics query spans at
+        /// most 366 days of them).
         #[arg(long, default_value_t = demo::DEFAULT_DAYS,
-              value_parser = clap::value_parser!(u32).range(7..=365))]
+              value_parser = clap::value_parser!(u32)
+                  .range(i64::from(*demo::DAYS.start())..=i64::from(*demo::DAYS.end())))]
         days: u32,
     },
 }
