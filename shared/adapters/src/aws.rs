@@ -17,7 +17,9 @@ use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider:
 
 static AWS_ROOTS: &[u8] = include_bytes!("aws-roots.pem");
 
-fn https_client() -> Option<aws_sdk_dynamodb::config::SharedHttpClient> {
+/// The HTTPS client every SDK client here uses (the SDK's own is not linked: see Cargo.toml).
+/// `None` only if the compiled-in roots fail to parse, which a test would catch.
+pub fn https_client() -> Option<aws_sdk_dynamodb::config::SharedHttpClient> {
     let native = std::env::var("HOSPITAL_NATIVE_ROOTS").is_ok_and(|v| v == "1");
     let trust = TrustStore::empty()
         .with_native_roots(native)

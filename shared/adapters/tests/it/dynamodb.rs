@@ -14,9 +14,11 @@ use serde_json::json;
 
 use crate::conformance::{Fixture, item};
 
-/// A client built without the environment, so tests need not mutate it.
+/// A client built without the environment, so tests need not mutate it, on the project's
+/// HTTPS client (the SDK's default one is not linked).
 fn client(endpoint: &str) -> Client {
     let config = aws_sdk_dynamodb::Config::builder()
+        .http_client(hospital_adapters::aws::https_client().expect("https client"))
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
