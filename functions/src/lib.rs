@@ -66,13 +66,13 @@ pub fn http_app(
             Settings::default()
         }
     };
-    let state = hospital_api::AppState {
+    let state = hospital_api::AppState::new(hospital_api::Services {
         deps,
         dev_clock: None,
         dev_jobs: None,
         settings: Arc::new(settings),
         reports,
-    };
+    });
     hospital_api::app(&[function], state, Arc::new(AuthorizerClaims))
         .layer(axum::middleware::from_fn(request_id_from_context))
 }

@@ -32,6 +32,11 @@ mod size;
 use args::{Cli, Command};
 use clap::Parser;
 
+/// hospital-local's allocator (infra/local/src/main.rs), so that the in-process server measured
+/// here allocates as the real binary does. The bare axum handler hardly allocates.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 type Result<T, E = BoxError> = std::result::Result<T, E>;
 

@@ -294,13 +294,13 @@ pub fn app(config: &Config, hospital: &Arc<Hospital>) -> Result<axum::Router, St
     });
     Ok(hospital_api::app(
         &hospital_api::registry::local_names(),
-        AppState {
+        AppState::new(hospital_api::Services {
             deps: hospital.deps().clone(),
             dev_clock: hospital.dev_clock.clone(),
             dev_jobs: Some(jobs),
             settings: hospital.ctx.settings.clone(),
             reports: Some(hospital.ctx.reports.clone()),
-        },
+        }),
         Arc::new(jwt(config)?),
     ))
 }

@@ -3,6 +3,11 @@ use hospital_api::auth::Role;
 use hospital_local::Config;
 use hospital_local::demo;
 
+/// glibc's malloc spends much of a request in arena locks when two workers allocate at once;
+/// mimalloc's per-thread heaps do not (docs/benchmarks.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The Hospital API on one machine: `hospital-local` serves it, `hospital-local token --role
 /// doctor` prints a bearer token.
 #[derive(Parser)]

@@ -35,13 +35,13 @@ async fn a_panic_is_an_enveloped_500_with_the_request_id() {
     );
     let app = with_shared_layers(
         routes,
-        AppState {
+        AppState::new(hospital_api::Services {
             deps: deps(),
             dev_clock: None,
             dev_jobs: None,
             settings: Default::default(),
             reports: None,
-        },
+        }),
         hospital_api::auth::Access::new(
             Arc::new(LocalJwt::new(b"k")),
             hospital_api::auth::Rules::all(),
@@ -85,13 +85,13 @@ async fn logs_carry_request_ids_but_no_personal_data() {
     let token = jwt
         .issue("user-7", &[Role::Admin], crate::common::now(), 600)
         .unwrap();
-    let state = AppState {
+    let state = AppState::new(hospital_api::Services {
         deps: deps(),
         dev_clock: None,
         dev_jobs: None,
         settings: Default::default(),
         reports: None,
-    };
+    });
     let app = hospital_api::app(&hospital_api::registry::local_names(), state, Arc::new(jwt));
     let patient = crate::common::patient("Beatriz Nascimento", 77);
     let mut bad = patient.clone();

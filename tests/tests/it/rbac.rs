@@ -19,13 +19,13 @@ fn app(jwt: LocalJwt) -> axum::Router {
         calendar: Calendar::system(),
         cursors: hospital_core::cursor::Cursors::new(b"test"),
     };
-    let state = hospital_api::AppState {
+    let state = hospital_api::AppState::new(hospital_api::Services {
         deps,
         dev_clock: None,
         dev_jobs: None,
         settings: Default::default(),
         reports: None,
-    };
+    });
     hospital_api::app(&hospital_api::registry::local_names(), state, Arc::new(jwt))
 }
 
