@@ -13,7 +13,8 @@ use std::path::PathBuf;
                   four release Lambda binaries, the `hospital` binary's init time (the patients \
                   function) against an empty lambda_runtime binary, and hospital-local's \
                   GET /v1/patients/{id} against a bare axum handler, each next to its goal.",
-    after_help = "Build first: cargo build --release -p hospital-bench -p hospital-functions --bins",
+    after_help = "Build first: cargo build --release -p hospital-functions --bins && \
+                  cargo build --profile local -p hospital-bench",
     // The default run's options go before any subcommand, not with one.
     args_conflicts_with_subcommands = true
 )]
@@ -86,7 +87,8 @@ impl InitArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct BinDir {
-    /// Where the Lambda binaries and `empty-lambda` are [default: next to this binary].
+    /// Where the Lambda binaries and `empty-lambda` are [default: `release` in the target
+    /// directory this binary is in].
     #[arg(long, value_name = "DIR")]
     pub bin_dir: Option<PathBuf>,
 }
@@ -95,10 +97,13 @@ impl BinDir {
     pub fn bin_dir(&self) -> crate::Result<PathBuf> {
         match &self.bin_dir {
             Some(dir) => Ok(dir.clone()),
+            // target/local/hospital-bench → target/release: the Lambda binaries are built with
+            // the release profile (size), this benchmark with the local one (speed).
             None => Ok(std::env::current_exe()?
                 .parent()
-                .ok_or("the current executable has no parent directory")?
-                .to_path_buf()),
+                .and_then(|profile| profile.parent())
+                .ok_or("cannot tell the target directory; pass --bin-dir")?
+                .join("release")),
         }
     }
 }
@@ -131,7 +136,7 @@ impl AnalyticsArgs {
         if let Some(dir) = &self.data_root {
             return Ok(dir.clone());
         }
-        // target/release/hospital-bench → target/bench-data: beside the build, so `cargo
+        // target/local/hospital-bench → target/bench-data: beside the build, so `cargo
         // clean` is how it goes away, and out of the source tree.
         let exe = std::env::current_exe()?;
         let target = exe

@@ -7,11 +7,9 @@
 
 use crate::error::ApiError;
 use crate::rbac;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request};
 use axum::http::Method;
 use axum::http::request::Parts;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
@@ -283,42 +281,41 @@ impl Access {
     }
 }
 
-/// Route middleware: authenticates, then checks the route's roles. Routes without a rule are
-/// refused (fail closed).
-pub async fn middleware(State(access): State<Access>, req: Request, next: Next) -> Response {
+/// The route guard's first half (the second is the idempotency check, [`crate::guard`]):
+/// authenticates, then checks the route's roles. Routes without a rule are refused (fail
+/// closed). The request comes back with its [`Principal`], or the error is a 401/403.
+pub fn authorize(access: &Access, req: Request) -> Result<Request, ApiError> {
     let auth = &access.authenticator;
     let (mut parts, body) = req.into_parts();
-    let path = parts
-        .extensions
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_default();
+    // MatchedPath holds an Arc<str>: cloning it allocates nothing.
+    let matched = parts.extensions.get::<MatchedPath>().cloned();
+    let path = matched.as_ref().map_or("", MatchedPath::as_str);
     // HEAD is served by the GET handler, so it needs what GET needs.
     let method = if parts.method == Method::HEAD {
-        Method::GET
+        &Method::GET
     } else {
-        parts.method.clone()
+        &parts.method
     };
-    let Some(roles) = access.rules.roles(&method, &path) else {
-        if access.rules.knows(&path) {
+    let Some(roles) = access.rules.roles(method, path) else {
+        if access.rules.knows(path) {
             // A known path with a method it lacks: no handler runs; let the router say 405.
-            return next.run(Request::from_parts(parts, body)).await;
+            return Ok(Request::from_parts(parts, body));
         }
         tracing::error!(route = %path, "route missing from the RBAC table");
-        return ApiError::forbidden().into_response();
+        return Err(ApiError::forbidden());
     };
     if roles.is_empty() {
-        return next.run(Request::from_parts(parts, body)).await;
+        return Ok(Request::from_parts(parts, body));
     }
     let principal = match auth.authenticate(&parts) {
         Ok(p) => p,
-        Err(AuthError(message)) => return ApiError::unauthorized(message).into_response(),
+        Err(AuthError(message)) => return Err(ApiError::unauthorized(message)),
     };
     if !principal.roles.iter().any(|r| roles.contains(r)) {
         tracing::info!(sub = %principal.sub, "forbidden");
-        return ApiError::forbidden().into_response();
+        return Err(ApiError::forbidden());
     }
     tracing::Span::current().record("sub", principal.sub.as_str());
     parts.extensions.insert(principal);
-    next.run(Request::from_parts(parts, body)).await
+    Ok(Request::from_parts(parts, body))
 }

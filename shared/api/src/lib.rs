@@ -35,7 +35,7 @@ use auth::Authenticator;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use error::ApiError;
 use hospital_core::resource::Deps;
@@ -113,51 +113,48 @@ pub fn with_shared_layers(
     access: auth::Access,
 ) -> Router {
     routes
-        // route_layer: only matched routes are authenticated, so an unknown path is a 404.
-        // Added last runs first: auth, then idempotency (which scopes keys by caller).
-        .route_layer(from_fn_with_state(state.clone(), idempotency::middleware))
-        .route_layer(from_fn_with_state(access, auth::middleware))
+        // route_layer: only matched routes are guarded, so an unknown path is a 404.
+        .route_layer(from_fn_with_state((access, state.clone()), guard))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body::MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(from_fn_with_state(state.clone(), alert_on_server_error))
-        .layer(from_fn(request_id::middleware))
+        .layer(from_fn_with_state(state.clone(), request_id::middleware))
         .with_state(state)
 }
 
-/// RF26: every 5xx is an operational alert (a log line, an `OperationalAlert` event, the
-/// on-call digest), recorded best-effort after the response.
-async fn alert_on_server_error(
-    axum::extract::State(state): axum::extract::State<AppState>,
+/// Every matched route's guard: auth and RBAC, then `Idempotency-Key` (which scopes keys by
+/// caller). One layer rather than two: axum clones a route's layers for every request.
+async fn guard(
+    axum::extract::State((access, state)): axum::extract::State<(auth::Access, AppState)>,
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let route = req
-        .extensions()
-        .get::<axum::extract::MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".into());
-    let method = req.method().clone();
-    let res = next.run(req).await;
-    let status = res.status();
-    if status.is_server_error() {
-        let deps = state.deps.clone();
-        let request = request_id::current().unwrap_or_default();
-        tokio::spawn(async move {
-            let mut tx = deps.tx();
-            hospital_core::automation::consumers::alert(
-                &mut tx,
-                "server_error",
-                &route,
-                &format!("{status} on {method} {route} (request {request})"),
-            );
-            if let Err(e) = tx.commit(deps.store.as_ref()).await {
-                tracing::error!(error = ?e, "could not record the alert of a 5xx");
-            }
-        });
+    match auth::authorize(&access, req) {
+        Ok(req) => idempotency::middleware(axum::extract::State(state), req, next).await,
+        Err(e) => e.into_response(),
     }
-    res
+}
+
+/// RF26: every 5xx is an operational alert (a log line, an `OperationalAlert` event, the
+/// on-call digest), recorded best-effort after the response ([`request_id::middleware`]).
+fn alert_on_server_error(
+    state: &AppState,
+    status: StatusCode,
+    method: &axum::http::Method,
+    route: &str,
+    request: &str,
+) {
+    let deps = state.deps.clone();
+    let route = route.to_string();
+    let detail = format!("{status} on {method} {route} (request {request})");
+    tokio::spawn(async move {
+        let mut tx = deps.tx();
+        hospital_core::automation::consumers::alert(&mut tx, "server_error", &route, &detail);
+        if let Err(e) = tx.commit(deps.store.as_ref()).await {
+            tracing::error!(error = ?e, "could not record the alert of a 5xx");
+        }
+    });
 }
 
 async fn not_found() -> ApiError {

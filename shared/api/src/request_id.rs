@@ -1,14 +1,17 @@
 //! A request id on every response and every log line of the request. Taken from the caller's
 //! `x-request-id` when sane (API Gateway sets one), else a new ULID. Log lines carry the method,
 //! the route template and the status, never the query string or a body: they may hold personal
-//! data (names, CPF), which must not reach the logs.
+//! data (names, CPF), which must not reach the logs. The same layer raises RF26's alert when
+//! the answer is a 5xx.
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 use std::time::Instant;
 use tracing::Instrument;
+
+use crate::AppState;
 
 pub const HEADER: &str = "x-request-id";
 
@@ -28,7 +31,10 @@ fn sane(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
 }
 
-pub async fn middleware(req: Request, next: Next) -> Response {
+/// The outermost layer: the request id, the request's log line, and RF26's alert on a 5xx.
+/// One layer rather than two, because every layer costs each request a boxed future and a
+/// clone of the service under it (docs/benchmarks.md).
+pub async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let id = req
         .headers()
         .get(HEADER)
@@ -37,25 +43,26 @@ pub async fn middleware(req: Request, next: Next) -> Response {
         .map(str::to_string)
         .unwrap_or_else(hospital_core::ids::new_id);
     let method = req.method().clone();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".into());
+    // MatchedPath holds an Arc<str>: cloning it allocates nothing.
+    let matched = req.extensions().get::<MatchedPath>().cloned();
+    let route = matched.as_ref().map_or("unmatched", MatchedPath::as_str);
     let span = tracing::info_span!("request", request_id = %id, %method, route = %route);
     let started = Instant::now();
     let mut res = REQUEST_ID
         .scope(id.clone(), next.run(req).instrument(span.clone()))
         .await;
-    let status = res.status().as_u16();
+    let status = res.status();
     span.in_scope(|| {
         let ms = started.elapsed().as_secs_f64() * 1000.0;
-        if status >= 500 {
-            tracing::error!(status, ms, "request failed");
+        if status.is_server_error() {
+            tracing::error!(status = status.as_u16(), ms, "request failed");
         } else {
-            tracing::info!(status, ms, "request");
+            tracing::info!(status = status.as_u16(), ms, "request");
         }
     });
+    if status.is_server_error() {
+        crate::alert_on_server_error(&state, status, &method, route, &id);
+    }
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(HEADER, v);
     }

@@ -15,15 +15,20 @@ use std::sync::{Arc, Mutex};
 use tower::ServiceExt;
 
 fn deps() -> Deps {
+    deps_on(Arc::new(EmbeddedStore::in_memory()))
+}
+
+fn deps_on(store: Arc<EmbeddedStore>) -> Deps {
     Deps {
-        store: Arc::new(EmbeddedStore::in_memory()),
+        store,
         calendar: Calendar::system(),
         cursors: hospital_core::cursor::Cursors::new(b"test"),
     }
 }
 
 #[tokio::test]
-async fn a_panic_is_an_enveloped_500_with_the_request_id() {
+async fn a_panic_is_an_enveloped_500_with_the_request_id_and_an_alert() {
+    let store = Arc::new(EmbeddedStore::in_memory());
     // A public route from the RBAC table, served by a handler that panics.
     let routes = axum::Router::<AppState>::new().route(
         "/v1/health",
@@ -36,7 +41,7 @@ async fn a_panic_is_an_enveloped_500_with_the_request_id() {
     let app = with_shared_layers(
         routes,
         AppState::new(hospital_api::Services {
-            deps: deps(),
+            deps: deps_on(store.clone()),
             dev_clock: None,
             dev_jobs: None,
             settings: Default::default(),
@@ -59,6 +64,34 @@ async fn a_panic_is_an_enveloped_500_with_the_request_id() {
     assert_eq!(body["error"][0]["title"], "InternalError");
     assert_eq!(body["request_id"], "req-123");
     assert!(!body.to_string().contains("boom"), "{body}");
+
+    // RF26: the 5xx is an OperationalAlert in the outbox, recorded after the response.
+    let mut alert = None;
+    for _ in 0..100 {
+        let q = hospital_core::store::Query::index(
+            hospital_core::store::Index::Gsi2,
+            hospital_core::events::PENDING,
+        );
+        let page = hospital_core::store::Store::query(store.as_ref(), &q)
+            .await
+            .unwrap();
+        alert = page
+            .items
+            .into_iter()
+            .find(|e| e["detail_type"] == "OperationalAlert");
+        if alert.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let alert = alert.expect("no OperationalAlert for the 500");
+    assert_eq!(alert["detail"]["kind"], "server_error", "{alert:?}");
+    let text = serde_json::to_string(&alert["detail"]).unwrap();
+    assert!(
+        text.contains("GET /v1/health") && text.contains("req-123"),
+        "{text}"
+    );
+    assert!(!text.contains("boom"), "{text}");
 }
 
 #[derive(Clone, Default)]
