@@ -338,27 +338,11 @@ pub async fn appointments(local: &Local) {
     }
 
     // Cancelling takes a reason, and frees the time for the doctor and the patient.
-    patch_refused(
+    let b = cancel_with_reason(
         local,
         &a2.location,
-        json!({"status": "cancelled"}),
-        422,
-        "cancel_reason",
-    )
-    .await;
-    patch_refused(
-        local,
-        &a2.location,
-        json!({"cancel_reason": "desistiu"}),
-        422,
-        "cancel_reason",
-    )
-    .await;
-    let b = patch_ok(
-        local,
-        Role::Receptionist,
-        &a2.location,
-        json!({"status": "cancelled", "cancel_reason": "  paciente desistiu "}),
+        (Role::Receptionist, "desistiu"),
+        (Role::Receptionist, "  paciente desistiu "),
     )
     .await;
     assert_eq!(

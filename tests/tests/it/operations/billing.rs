@@ -322,27 +322,11 @@ pub async fn billing(local: &Local) {
     )
     .await;
     // Cancelled, with a reason; then nothing changes.
-    patch_refused(
+    let b = cancel_with_reason(
         local,
         &e2.location,
-        json!({"status": "cancelled"}),
-        422,
-        "cancel_reason",
-    )
-    .await;
-    patch_refused(
-        local,
-        &e2.location,
-        json!({"cancel_reason": "x"}),
-        422,
-        "cancel_reason",
-    )
-    .await;
-    let b = patch_ok(
-        local,
-        Role::Billing,
-        &e2.location,
-        json!({"status": "cancelled", "cancel_reason": " lançada em duplicidade "}),
+        (Role::Billing, "x"),
+        (Role::Billing, " lançada em duplicidade "),
     )
     .await;
     assert_eq!(b["cancel_reason"], "lançada em duplicidade");

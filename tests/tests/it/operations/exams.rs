@@ -263,27 +263,11 @@ pub async fn exams(local: &Local) {
     )
     .await;
     // Cancelling takes a reason, from requested or in progress; then nothing changes.
-    patch_refused(
+    let b = cancel_with_reason(
         local,
         &e2.location,
-        json!({"status": "cancelled"}),
-        422,
-        "cancel_reason",
-    )
-    .await;
-    patch_refused(
-        local,
-        &e2.location,
-        json!({"cancel_reason": "x"}),
-        422,
-        "cancel_reason",
-    )
-    .await;
-    let b = patch_ok(
-        local,
-        Role::Nurse,
-        &e2.location,
-        json!({"status": "cancelled", "cancel_reason": " paciente recusou "}),
+        (Role::Doctor, "x"),
+        (Role::Nurse, " paciente recusou "),
     )
     .await;
     assert_eq!(

@@ -145,6 +145,32 @@ pub fn patch_ok<'a>(
     }
 }
 
+/// The cancellation rule that appointments, exams and billing entries share: cancelling takes
+/// a `cancel_reason`, and a reason without the cancellation is refused (both 422 naming
+/// `cancel_reason`, asked as `refused_as`); then `cancel_as` cancels with `reason`. The record
+/// after it.
+pub async fn cancel_with_reason(
+    local: &Local,
+    loc: &str,
+    (refused_as, lone_reason): (Role, &str),
+    (cancel_as, reason): (Role, &str),
+) -> Value {
+    for patch in [
+        json!({"status": "cancelled"}),
+        json!({"cancel_reason": lone_reason}),
+    ] {
+        let (s, b, _) = patch_as(local, refused_as, loc, &patch, None).await;
+        assert_envelope(s, &b, 422, Some("cancel_reason"));
+    }
+    patch_ok(
+        local,
+        cancel_as,
+        loc,
+        json!({"status": "cancelled", "cancel_reason": reason}),
+    )
+    .await
+}
+
 /// Asserts the error envelope with `status`, an error naming `field`, and (when given) a
 /// message containing `text`.
 #[track_caller]
