@@ -3,10 +3,11 @@
 //!
 //! The stack's four binaries ([`hospital_api::registry::BINARIES`]) each run the function
 //! `HOSPITAL_FUNCTION` names: `hospital` the HTTP functions ([`run_http_function`], which
-//! reaches no automation code, so none is linked), and with the adapters their [`Wiring`]
-//! links, `hospital-automation` (the consumers and jobs that need the table, the relay and the
-//! outbox sweep: EventBridge), `hospital-mail` (the notifier: SES) and `hospital-reports` (the
-//! daily report and the reports route: S3 and the renderer).
+//! reaches no automation code, so none is linked; the reports route reads the reports
+//! bucket), and with the adapters their [`Wiring`] links, `hospital-automation` (the consumers
+//! and jobs that need the table, the relay and the outbox sweep: EventBridge), `hospital-mail`
+//! (the notifier: SES) and `hospital-reports` (the daily report job: S3 and the renderer, no
+//! HTTP routes).
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use axum::Router;
@@ -136,8 +137,8 @@ pub fn init_tracing() {
         .init();
 }
 
-/// Builds an adapter over the SDK's configuration.
-pub type Client<T> = fn(&aws_config::SdkConfig) -> Arc<T>;
+/// Builds an adapter over the SDK's configuration (an error fails the function's init).
+pub type Client<T> = fn(&aws_config::SdkConfig) -> Result<Arc<T>, String>;
 
 /// The automation adapters a binary links: each binary passes its own, so that the others
 /// don't carry SES, EventBridge, S3 or the report renderer. A port a binary does not wire
@@ -248,20 +249,12 @@ fn unwired(port: &str, binary: &str) -> hospital_core::DomainError {
 }
 
 /// `hospital`: runs the named HTTP function. It reaches neither the automation catalogue nor
-/// its adapters, so the binary links none of them.
+/// its adapters (but the reports bucket, which the reports route reads), so the binary links
+/// none of them.
 pub async fn run_http_function(function: &str) -> Result<(), lambda_http::Error> {
-    match hospital_api::registry::FUNCTIONS
-        .iter()
-        .find(|f| f.name == function)
-    {
-        Some(f) if hospital_api::registry::http_binary(f) == "hospital" => {
-            run_http(function, None).await
-        }
-        Some(f) => Err(format!(
-            "{function} runs in the {} binary, not hospital",
-            hospital_api::registry::http_binary(f)
-        )
-        .into()),
+    use hospital_api::registry::{FUNCTIONS, TableAccess};
+    match FUNCTIONS.iter().find(|f| f.name == function) {
+        Some(f) => run_http(function, f.table == TableAccess::ReportFiles).await,
         None => Err(format!(
             "no HTTP function named {function:?} (events and jobs run in the other binaries)"
         )
@@ -288,25 +281,6 @@ pub async fn run(function: &str, wiring: Wiring) -> Result<(), lambda_http::Erro
     run_relay(wiring).await
 }
 
-/// `hospital-reports`: the reports route (an HTTP function), or the daily report job.
-pub async fn run_reports(function: &str) -> Result<(), lambda_http::Error> {
-    match hospital_api::registry::FUNCTIONS
-        .iter()
-        .find(|f| f.name == function)
-    {
-        Some(f) if hospital_api::registry::http_binary(f) == Wiring::REPORTS.binary => {
-            run_http(function, Some(Wiring::REPORTS)).await
-        }
-        Some(f) => Err(format!(
-            "{function} runs in the {} binary, not {}",
-            hospital_api::registry::http_binary(f),
-            Wiring::REPORTS.binary
-        )
-        .into()),
-        None => run(function, Wiring::REPORTS).await,
-    }
-}
-
 /// The relay's function name.
 pub const RELAY: &str = hospital_api::registry::RELAY;
 
@@ -321,11 +295,15 @@ fn deps(config: Config) -> Deps {
 }
 
 /// Init and run an HTTP function: config, DynamoDB client (once), router, the runtime loop.
-pub async fn run_http(function: &str, wiring: Option<Wiring>) -> Result<(), lambda_http::Error> {
+/// Only the reports function reads the reports bucket (`report_files`).
+pub async fn run_http(function: &str, report_files: bool) -> Result<(), lambda_http::Error> {
     init_tracing();
     let config = Config::from_env()?;
-    // Only the reports function reads the reports bucket.
-    let reports = wiring.and_then(|w| w.files).map(|files| files(&config.sdk));
+    let reports = if report_files {
+        Some(s3_files(&config.sdk)?)
+    } else {
+        None
+    };
     let app = http_app(function, deps(config), reports);
     lambda_http::run(app).await
 }
@@ -343,13 +321,13 @@ pub async fn automation_ctx(wiring: Wiring) -> Result<Ctx, String> {
         settings: Arc::new(settings),
         mailer: wiring
             .mailer
-            .map_or_else(|| missing() as Arc<dyn Mailer>, |f| f(&sdk)),
+            .map_or_else(|| Ok(missing() as Arc<dyn Mailer>), |f| f(&sdk))?,
         reports: wiring
             .files
-            .map_or_else(|| missing() as Arc<dyn Files>, |f| f(&sdk)),
+            .map_or_else(|| Ok(missing() as Arc<dyn Files>), |f| f(&sdk))?,
         bus: wiring
             .bus
-            .map_or_else(|| missing() as Arc<dyn EventBus>, |f| f(&sdk)),
+            .map_or_else(|| Ok(missing() as Arc<dyn EventBus>), |f| f(&sdk))?,
         render: wiring
             .render
             .map_or_else(|| missing() as Arc<dyn Render>, |f| f()),
@@ -357,28 +335,30 @@ pub async fn automation_ctx(wiring: Wiring) -> Result<Ctx, String> {
 }
 
 /// SES v2 from `SENDER_ADDRESS` and `SES_CONFIGURATION_SET`.
-pub fn ses(sdk: &aws_config::SdkConfig) -> Arc<dyn Mailer> {
+pub fn ses(sdk: &aws_config::SdkConfig) -> Result<Arc<dyn Mailer>, String> {
     let sender = var("SENDER_ADDRESS").unwrap_or_else(|| "no-reply@hospital.example".into());
-    Arc::new(hospital_adapters::mail::SesMailer::new(
+    Ok(Arc::new(hospital_adapters::mail::SesMailer::new(
         aws_sdk_sesv2::Client::new(sdk),
         sender,
         var("SES_CONFIGURATION_SET"),
-    ))
+    )))
 }
 
 /// The reports bucket, `REPORTS_BUCKET`.
-pub fn s3_files(sdk: &aws_config::SdkConfig) -> Arc<dyn Files> {
-    Arc::new(hospital_adapters::files::S3Files::new(
-        aws_sdk_s3::Client::new(sdk),
-        var("REPORTS_BUCKET").unwrap_or_default(),
-    ))
+pub fn s3_files(sdk: &aws_config::SdkConfig) -> Result<Arc<dyn Files>, String> {
+    let bucket = var("REPORTS_BUCKET").ok_or("REPORTS_BUCKET is not set")?;
+    Ok(Arc::new(hospital_adapters::files::S3Files::new(
+        sdk, &bucket,
+    )?))
 }
 
 /// The stack's bus, `EVENT_BUS_NAME`.
-pub fn eventbridge(sdk: &aws_config::SdkConfig) -> Arc<dyn EventBus> {
-    Arc::new(hospital_adapters::eventbridge::EventBridgeBus::new(
-        aws_sdk_eventbridge::Client::new(sdk),
-        var("EVENT_BUS_NAME").unwrap_or_else(|| "default".into()),
+pub fn eventbridge(sdk: &aws_config::SdkConfig) -> Result<Arc<dyn EventBus>, String> {
+    Ok(Arc::new(
+        hospital_adapters::eventbridge::EventBridgeBus::new(
+            aws_sdk_eventbridge::Client::new(sdk),
+            var("EVENT_BUS_NAME").unwrap_or_else(|| "default".into()),
+        ),
     ))
 }
 

@@ -1,9 +1,10 @@
-//! `hospital-reports`: the daily report (drawn, kept in S3) and the route that serves past reports.
+//! `hospital-reports`: the daily report job (drawn, kept in S3). No HTTP routes: past reports
+//! are served by the `reports` function of the `hospital` binary.
 //! `HOSPITAL_FUNCTION` names the function (see docs/deploy.md).
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
+async fn main() -> Result<(), lambda_runtime::Error> {
     let name = std::env::var("HOSPITAL_FUNCTION")
         .map_err(|_| "HOSPITAL_FUNCTION is not set (template.yaml sets it per function)")?;
-    hospital_functions::run_reports(&name).await
+    hospital_functions::run(&name, hospital_functions::Wiring::REPORTS).await
 }

@@ -40,6 +40,30 @@ pub fn https_client() -> Option<aws_sdk_dynamodb::config::SharedHttpClient> {
     )
 }
 
+/// The same trust for the clients built here without the SDK (the S3 calls, `crate::s3`):
+/// the compiled-in roots, and the system's when `HOSPITAL_NATIVE_ROOTS=1`.
+pub fn tls_config() -> Result<rustls::ClientConfig, String> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(AWS_ROOTS) {
+        let cert = cert.map_err(|e| format!("compiled-in roots: {e}"))?;
+        roots
+            .add(cert)
+            .map_err(|e| format!("compiled-in roots: {e}"))?;
+    }
+    if std::env::var("HOSPITAL_NATIVE_ROOTS").is_ok_and(|v| v == "1") {
+        // Unreadable system certificates are skipped, as the SDK's client does.
+        roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    }
+    rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| e.to_string())
+    .map(|b| b.with_root_certificates(roots).with_no_client_auth())
+}
+
 /// The configuration of a Lambda function, from the variables Lambda sets: `AWS_REGION`,
 /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` (and `AWS_SESSION_TOKEN`). `endpoint` points
 /// the clients elsewhere (moto, DynamoDB Local).

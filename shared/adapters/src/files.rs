@@ -1,9 +1,8 @@
 //! Where generated files (the daily reports) are kept: an S3 bucket of the stack on AWS, a
 //! folder of the data dir locally.
 
+use crate::s3::{Bucket, S3Error};
 use async_trait::async_trait;
-use aws_sdk_s3::Client;
-use aws_sdk_s3::primitives::ByteStream;
 use hospital_core::automation::notify::Files;
 use hospital_core::error::{DomainError, DomainResult};
 use hospital_core::store::StoreError;
@@ -21,51 +20,35 @@ fn safe(key: &str) -> DomainResult<&str> {
     Ok(key)
 }
 
+/// The reports bucket of the stack.
 #[derive(Debug, Clone)]
 pub struct S3Files {
-    client: Client,
-    bucket: String,
+    bucket: Bucket,
 }
 
 impl S3Files {
-    pub fn new(client: Client, bucket: impl Into<String>) -> Self {
-        Self {
-            client,
-            bucket: bucket.into(),
-        }
+    /// The bucket `name`, with the configuration's region, credentials and endpoint.
+    pub fn new(sdk: &aws_config::SdkConfig, name: &str) -> Result<Self, String> {
+        Ok(Self {
+            bucket: Bucket::new(sdk, name)?,
+        })
     }
 }
 
 #[async_trait]
 impl Files for S3Files {
     async fn put(&self, key: &str, content_type: &str, bytes: Vec<u8>) -> DomainResult<()> {
-        self.client
-            .put_object()
-            .bucket(&self.bucket)
-            .key(safe(key)?)
-            .content_type(content_type)
-            .body(ByteStream::from(bytes))
-            .send()
+        self.bucket
+            .put(safe(key)?, content_type, bytes)
             .await
-            .map_err(|e| unavailable(aws_sdk_s3::error::DisplayErrorContext(e)))?;
-        Ok(())
+            .map_err(unavailable)
     }
 
     async fn get(&self, key: &str) -> DomainResult<Option<Vec<u8>>> {
-        match self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(safe(key)?)
-            .send()
-            .await
-        {
-            Ok(out) => {
-                let data = out.body.collect().await.map_err(unavailable)?;
-                Ok(Some(data.into_bytes().to_vec()))
-            }
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
-            Err(e) => Err(unavailable(aws_sdk_s3::error::DisplayErrorContext(e))),
+        match self.bucket.get(safe(key)?).await {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(S3Error::NotFound) => Ok(None),
+            Err(e) => Err(unavailable(e)),
         }
     }
 }

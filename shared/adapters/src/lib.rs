@@ -13,6 +13,7 @@ pub mod embedded;
 pub mod eventbridge;
 pub mod files;
 pub mod mail;
+pub mod s3;
 
 pub use dynamodb::DynamoStore;
 pub use embedded::EmbeddedStore;

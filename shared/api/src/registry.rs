@@ -77,10 +77,10 @@ pub fn function(name: &str) -> Option<&'static Function> {
 }
 
 /// The stack's binaries. Every function runs one of them, chosen by what it needs, so that a
-/// function links only what it uses (docs/deploy.md): `hospital` the HTTP functions (the table
-/// alone), `hospital-automation` the consumers, the jobs and the relay that need the table or
-/// EventBridge, `hospital-mail` the notifier (SES), `hospital-reports` the daily report and the
-/// route that serves it (S3 and the renderer).
+/// function links only what it uses (docs/deploy.md): `hospital` the HTTP functions (the table,
+/// and the reports bucket for the route that serves past reports), `hospital-automation` the
+/// consumers, the jobs and the relay that need the table or EventBridge, `hospital-mail` the
+/// notifier (SES), `hospital-reports` the daily report job (S3 and the renderer, no routes).
 pub const BINARIES: [&str; 4] = [
     "hospital",
     "hospital-automation",
@@ -91,19 +91,12 @@ pub const BINARIES: [&str; 4] = [
 /// The stream relay's function name.
 pub const RELAY: &str = "relay";
 
-/// The binary of an HTTP function.
-pub fn http_binary(f: &Function) -> &'static str {
-    match f.table {
-        TableAccess::ReportFiles => "hospital-reports",
-        _ => "hospital",
-    }
-}
-
 /// The binary that runs `function` (an HTTP function, a consumer, a job or the relay).
 pub fn binary_of(function: &str) -> Option<&'static str> {
-    match FUNCTIONS.iter().find(|f| f.name == function) {
-        Some(f) => Some(http_binary(f)),
-        None => automation_binary(function),
+    if FUNCTIONS.iter().any(|f| f.name == function) {
+        Some("hospital")
+    } else {
+        automation_binary(function)
     }
 }
 

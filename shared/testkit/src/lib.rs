@@ -29,6 +29,19 @@ const START_ATTEMPTS: usize = 3;
 /// moto applies a TransactWriteItems item by item without a lock, so on concurrent threads two
 /// transactions conditional on the same item can both commit. DynamoDB isolates them;
 /// serialized, moto does too, and the race tests test our code rather than moto's threading.
+/// `argv[1]` is moto's endpoint; boto3 comes with moto.
+const IAM_USER: &str = r#"
+import boto3, json, sys
+iam = boto3.client("iam", endpoint_url=sys.argv[1], region_name="us-east-1",
+                   aws_access_key_id="testing", aws_secret_access_key="testing")
+iam.create_user(UserName="tests")
+key = iam.create_access_key(UserName="tests")["AccessKey"]
+iam.put_user_policy(UserName="tests", PolicyName="s3", PolicyDocument=json.dumps({
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+print(key["AccessKeyId"], key["SecretAccessKey"])
+"#;
+
 const WATCHDOG: &str = r#"
 python3 "$2" "$1" </dev/null >/dev/null 2>&1 &
 m=$!
@@ -53,13 +66,45 @@ impl MotoServer {
     ///
     /// Panics with an installation hint when `moto_server` is not on `PATH`.
     pub async fn start() -> MotoServer {
+        Self::start_with(&[]).await
+    }
+
+    /// A server that checks every request's signature (as AWS does) after the first three
+    /// requests, which are left for [`MotoServer::iam_user`]. Plain moto accepts any signature.
+    pub async fn start_checking_signatures() -> MotoServer {
+        Self::start_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", "3")]).await
+    }
+
+    /// Creates an IAM user allowed every S3 action, with the three unchecked requests of
+    /// [`MotoServer::start_checking_signatures`]; answers its access key id and secret.
+    pub fn iam_user(&self) -> (String, String) {
+        let out = Command::new("python3")
+            .arg("-c")
+            .arg(IAM_USER)
+            .arg(self.endpoint())
+            .output()
+            .expect("python3 runs");
+        assert!(
+            out.status.success(),
+            "creating the IAM user failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = String::from_utf8_lossy(&out.stdout).into_owned();
+        let mut parts = out.split_whitespace().map(str::to_owned);
+        match (parts.next(), parts.next()) {
+            (Some(id), Some(secret)) => (id, secret),
+            _ => panic!("no access key in {out:?}"),
+        }
+    }
+
+    async fn start_with(env: &[(&str, &str)]) -> MotoServer {
         if find_on_path("moto_server").is_none() {
             panic!("{NOT_INSTALLED}");
         }
         let mut last_err = String::new();
         // Another process may grab the port between our probe and moto's bind: try again.
         for _ in 0..START_ATTEMPTS {
-            match Self::try_start().await {
+            match Self::try_start(env).await {
                 Ok(server) => return server,
                 Err(e) => last_err = e.to_string(),
             }
@@ -94,7 +139,7 @@ impl MotoServer {
         SocketAddr::from(([127, 0, 0, 1], self.port))
     }
 
-    async fn try_start() -> io::Result<MotoServer> {
+    async fn try_start(env: &[(&str, &str)]) -> io::Result<MotoServer> {
         let port = free_port()?;
         let watchdog = Command::new("sh")
             .arg("-c")
@@ -105,6 +150,7 @@ impl MotoServer {
                 env!("CARGO_MANIFEST_DIR"),
                 "/../../scripts/moto_serial.py"
             ))
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -390,7 +390,7 @@ fn ctx_over(
             "x@y.z",
             None,
         )),
-        reports: std::sync::Arc::new(S3Files::new(aws_sdk_s3::Client::new(sdk), "reports")),
+        reports: std::sync::Arc::new(S3Files::new(sdk, "reports").unwrap()),
         bus: std::sync::Arc::new(EventBridgeBus::new(
             aws_sdk_eventbridge::Client::new(sdk),
             "default",
@@ -399,13 +399,47 @@ fn ctx_over(
     }
 }
 
+/// The stack's own S3 client (SigV4 over hyper) against a moto that checks signatures: what it
+/// writes, the SDK's S3 client reads back byte for byte, with its content type.
 #[tokio::test]
 async fn automation_reports_bucket_keeps_files() {
-    let moto = MotoServer::start().await;
-    let sdk = sdk(&moto).await;
+    let moto = MotoServer::start_checking_signatures().await;
+    let (id, secret) = moto.iam_user();
+    let base = sdk(&moto).await;
+    let with_secret = |secret: &str| {
+        base.to_builder()
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(
+                    aws_credential_types::Credentials::new(&id, secret, None, None, "tests"),
+                ),
+            )
+            .build()
+    };
+    let sdk = with_secret(&secret);
     let s3 = aws_sdk_s3::Client::new(&sdk);
     s3.create_bucket().bucket("reports").send().await.unwrap();
-    let files = S3Files::new(s3, "reports");
+    let files = S3Files::new(&sdk, "reports").unwrap();
+    // Spaces, accents and a `+` in the key; every byte value in the body.
+    let key = "reports/2026-03-01/relatório diário+1.pdf";
+    let body: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+    files
+        .put(key, "application/pdf", body.clone())
+        .await
+        .unwrap();
+    let object = s3
+        .get_object()
+        .bucket("reports")
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(object.content_type(), Some("application/pdf"));
+    assert_eq!(
+        object.body.collect().await.unwrap().into_bytes().to_vec(),
+        body
+    );
+    assert_eq!(files.get(key).await.unwrap(), Some(body));
+
     files
         .put(
             "reports/2026-03-01/relatorio.csv",
@@ -418,9 +452,26 @@ async fn automation_reports_bucket_keeps_files() {
         files.get("reports/2026-03-01/relatorio.csv").await.unwrap(),
         Some(b"a;b\n".to_vec())
     );
+    // An absent file is None; an absent bucket is an error, not an absent file.
     assert_eq!(
         files.get("reports/2026-03-02/relatorio.csv").await.unwrap(),
         None
     );
+    let elsewhere = S3Files::new(&sdk, "no-such-bucket").unwrap();
+    assert!(
+        elsewhere
+            .get("reports/2026-03-01/relatorio.csv")
+            .await
+            .is_err()
+    );
     assert!(files.get("../etc/passwd").await.is_err());
+
+    // A wrong secret signs wrongly, and moto refuses it as S3 would.
+    let forged = S3Files::new(&with_secret("not-the-secret"), "reports").unwrap();
+    let refused = forged
+        .put("reports/x.csv", "text/csv", b"x".to_vec())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("SignatureDoesNotMatch"), "{refused}");
 }
