@@ -90,10 +90,16 @@ impl Calendar {
     }
 }
 
-/// Parses a time zone name such as `America/Sao_Paulo`.
+/// Parses a time zone name such as `America/Sao_Paulo`. Only the zones compiled in are known:
+/// Brazil's and UTC (`CHRONO_TZ_TIMEZONE_FILTER` in `.cargo/config.toml` says why).
 pub fn parse_tz(name: &str) -> Result<Tz, String> {
-    name.parse::<Tz>()
-        .map_err(|_| format!("unknown time zone {name:?}"))
+    name.parse::<Tz>().map_err(|_| {
+        let known: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
+        format!(
+            "unknown time zone {name:?}: this build knows {} (more are added in .cargo/config.toml)",
+            known.join(", ")
+        )
+    })
 }
 
 /// The calendar dates the API accepts at all: real dates of years 1900 to 2100.
@@ -244,6 +250,48 @@ pub mod instant_opt {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The zones compiled in: every Brazilian zone (and its old `Brazil/` alias) and UTC; any
+    /// other is refused with the list, at start-up.
+    #[test]
+    fn brazilian_zones_and_utc_are_known_others_refused() {
+        use chrono::{Offset, TimeZone};
+        for name in [
+            "America/Sao_Paulo",
+            "America/Manaus",
+            "America/Noronha",
+            "America/Rio_Branco",
+            "America/Fortaleza",
+            "Brazil/East",
+            "UTC",
+            "Etc/UTC",
+        ] {
+            assert_eq!(parse_tz(name).map(|z| z.name()), Ok(name));
+        }
+        // chrono-tz keeps the fixed-offset `Etc/` zones besides: 65 of the database's ~600.
+        assert!(
+            chrono_tz::TZ_VARIANTS.len() < 100,
+            "the whole database is compiled in"
+        );
+        let refused = parse_tz("Europe/Lisbon").unwrap_err();
+        assert!(refused.contains("America/Sao_Paulo"), "{refused}");
+        assert!(refused.contains(".cargo/config.toml"), "{refused}");
+        // The rules themselves are intact: São Paulo is UTC-3 since 2019, Manaus UTC-4.
+        let t = Utc.with_ymd_and_hms(2026, 1, 15, 12, 0, 0).unwrap();
+        let offset = |name| t.with_timezone(&parse_tz(name).unwrap()).offset().fix();
+        assert_eq!(offset("America/Sao_Paulo").local_minus_utc(), -3 * 3600);
+        assert_eq!(offset("America/Manaus").local_minus_utc(), -4 * 3600);
+        let summer_2018 = Utc.with_ymd_and_hms(2018, 1, 15, 12, 0, 0).unwrap();
+        let sp = parse_tz("America/Sao_Paulo").unwrap();
+        assert_eq!(
+            summer_2018
+                .with_timezone(&sp)
+                .offset()
+                .fix()
+                .local_minus_utc(),
+            -2 * 3600
+        );
+    }
 
     #[test]
     fn strict_dates() {

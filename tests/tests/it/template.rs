@@ -17,6 +17,22 @@ fn generated_files_are_current() {
     );
 }
 
+/// The template's time zones are the ones the functions are built with, default included.
+#[test]
+fn template_time_zones_are_the_compiled_ones() {
+    let template = std::fs::read_to_string(root().join("template.yaml")).unwrap();
+    let block = &template[template.find("  HospitalTimezone:").expect("the parameter")..];
+    let line = block
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("AllowedValues: ["))
+        .expect("AllowedValues");
+    let zones: Vec<&str> = line.trim_end_matches(']').split(", ").collect();
+    assert!(zones.contains(&"America/Sao_Paulo") && zones.len() > 10, "{zones:?}");
+    for zone in zones {
+        hospital_core::time::parse_tz(zone).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
 #[test]
 fn template_routes_match_the_rbac_table() {
     let out = std::process::Command::new("python3")
