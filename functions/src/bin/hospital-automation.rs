@@ -2,7 +2,9 @@
 //! the outbox sweep, which put events onto EventBridge.
 //! `HOSPITAL_FUNCTION` names the function (see docs/deploy.md).
 
-#[tokio::main]
+// One thread: Lambda sends an environment one invocation at a time, so the worker threads of
+// the multi-threaded runtime (and finding how many to start) were cold-start cost for nothing.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let name = std::env::var("HOSPITAL_FUNCTION")
         .map_err(|_| "HOSPITAL_FUNCTION is not set (template.yaml sets it per function)")?;
