@@ -74,8 +74,12 @@ pub fn http_app(
         settings: Arc::new(settings),
         reports,
     });
-    hospital_api::app(&[function], state, Arc::new(AuthorizerClaims))
-        .layer(axum::middleware::from_fn(request_id_from_context))
+    // The function serves its routes, never their OpenAPI operations (meta builds the document
+    // when asked), so they are not built at cold start.
+    hospital_api::routes::undocumented(|| {
+        hospital_api::app(&[function], state, Arc::new(AuthorizerClaims))
+    })
+    .layer(axum::middleware::from_fn(request_id_from_context))
 }
 
 /// Uses API Gateway's request id as ours, so log lines and the caller's id match.

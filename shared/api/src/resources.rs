@@ -381,7 +381,7 @@ pub fn crud_with<R: Resource + ToSchema>(
                 &format!("Create a {human}"),
             )
             .body(&name, &["application/json"])
-            .param(idempotency_key())
+            .params(|| [idempotency_key()])
             .response(201, created.build())
             .error(
                 404,
@@ -406,7 +406,7 @@ pub fn crud_with<R: Resource + ToSchema>(
             .description(
                 "A patch that changes nothing answers the record as it is (same version and ETag).",
             )
-            .param(if_match_param())
+            .params(|| [if_match_param()])
             .body(
                 &format!("{name}Patch"),
                 &["application/merge-patch+json", "application/json"],
@@ -430,7 +430,7 @@ pub fn crud_with<R: Resource + ToSchema>(
                     &format!("delete_{kind}"),
                     &format!("Delete a {human}"),
                 )
-                .param(if_match_param())
+                .params(|| [if_match_param()])
                 .ok(204, "Deleted", None)
                 .error(400, "Malformed If-Match")
                 .error(404, "Not found")
@@ -455,17 +455,14 @@ pub fn reads<R: Resource + ToSchema>(
     let name = own.resource::<R>();
     let kind = R::KIND;
     let human = kind.replace('_', " ");
-    let mut list = Route::at("GET", collection, roles, routing::get(list::<R>)).summary(
-        tag,
-        &format!("list_{kind}"),
-        &format!("List {human} records"),
-    );
-    for p in openapi::paging() {
-        list = list.param(p);
-    }
-    for p in openapi::filter_params::<R>() {
-        list = list.param(p);
-    }
+    let list = Route::at("GET", collection, roles, routing::get(list::<R>))
+        .summary(
+            tag,
+            &format!("list_{kind}"),
+            &format!("List {human} records"),
+        )
+        .params(openapi::paging)
+        .params(openapi::filter_params::<R>);
     let mut routes = vec![
         list.ok(200, "A page", Some(&format!("{name}Page")))
             .error(400, "Bad parameter, an unknown one, filters that don't go together, or a tampered cursor")
@@ -515,12 +512,9 @@ pub fn referrers_route<T: Resource, F: Resource + ToSchema>(
 ) -> Route {
     let mut schemas = Schemas::default();
     let name = schemas.resource::<F>();
-    let mut r =
-        Route::at("GET", path, roles, routing::get(referrers::<T, F>)).summary(tag, id, summary);
-    for p in openapi::paging() {
-        r = r.param(p);
-    }
-    let mut route = r
+    let mut route = Route::at("GET", path, roles, routing::get(referrers::<T, F>))
+        .summary(tag, id, summary)
+        .params(openapi::paging)
         .ok(200, "A page", Some(&format!("{name}Page")))
         .error(400, "Bad parameter or cursor")
         .error(404, "Not found")

@@ -7,6 +7,7 @@ use crate::auth::Role;
 use crate::openapi::{self, Schemas};
 use axum::routing::MethodRouter;
 use serde_json::Value;
+use std::cell::Cell;
 use utoipa::ToSchema;
 use utoipa::openapi::path::{Operation, OperationBuilder, Parameter};
 use utoipa::openapi::request_body::RequestBodyBuilder;
@@ -26,8 +27,30 @@ pub struct Route {
     pub example: Option<Value>,
 }
 
-/// Builds a [`Route`]: the operation's summary, parameters, body and responses.
+thread_local! {
+    /// Whether routes built on this thread carry their OpenAPI operation (see [`undocumented`]).
+    static DOCUMENTED: Cell<bool> = const { Cell::new(true) };
+}
+
+/// Runs `f` (which builds routes) without building their OpenAPI operations: a Lambda function
+/// serves its routes but never the document (the `meta` function builds that on request), and
+/// building the operations was a tenth of a function's cold start. The routes' method, path,
+/// roles and handler are the same either way (tested).
+pub fn undocumented<T>(f: impl FnOnce() -> T) -> T {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            DOCUMENTED.set(self.0);
+        }
+    }
+    let _restore = Restore(DOCUMENTED.replace(false));
+    f()
+}
+
+/// Builds a [`Route`]: the operation's summary, parameters, body and responses. Under
+/// [`undocumented`] it keeps only what the router needs.
 pub struct RouteBuilder {
+    documented: bool,
     method: &'static str,
     path: &'static str,
     roles: &'static [Role],
@@ -46,11 +69,13 @@ impl Route {
         roles: &'static [Role],
         handler: MethodRouter<AppState>,
     ) -> RouteBuilder {
+        let documented = DOCUMENTED.get();
         let mut op = OperationBuilder::new();
-        for name in path_params(path) {
+        for name in path_params(path).filter(|_| documented) {
             op = op.parameter(openapi::path_param(name));
         }
         RouteBuilder {
+            documented,
             method,
             path,
             roles,
@@ -70,23 +95,28 @@ pub fn path_params(path: &str) -> impl Iterator<Item = &str> {
 }
 
 impl RouteBuilder {
-    pub fn summary(mut self, tag: &str, id: &str, summary: &str) -> Self {
-        self.op = self
-            .op
-            .tag(tag)
-            .operation_id(Some(id.to_string()))
-            .summary(Some(summary.to_string()));
-        self
+    pub fn summary(self, tag: &str, id: &str, summary: &str) -> Self {
+        self.with_op(|op| {
+            op.tag(tag)
+                .operation_id(Some(id.to_string()))
+                .summary(Some(summary.to_string()))
+        })
     }
 
     pub fn description(mut self, text: &str) -> Self {
-        self.description = Some(text.to_string());
+        if self.documented {
+            self.description = Some(text.to_string());
+        }
         self
     }
 
-    pub fn param(mut self, p: Parameter) -> Self {
-        self.op = self.op.parameter(p);
-        self
+    pub fn param(self, p: Parameter) -> Self {
+        self.with_op(|op| op.parameter(p))
+    }
+
+    /// Parameters built only when the route is documented (lists of them cost a cold start).
+    pub fn params<I: IntoIterator<Item = Parameter>>(self, params: impl FnOnce() -> I) -> Self {
+        self.with_op(|op| params().into_iter().fold(op, |op, p| op.parameter(p)))
     }
 
     /// Registers `T` (and the schemas it refers to) with the document.
@@ -97,12 +127,18 @@ impl RouteBuilder {
 
     /// Registers a schema built by hand.
     pub fn raw_schema(mut self, name: impl Into<String>, schema: Value) -> Self {
-        self.schemas.insert(name.into(), schema);
+        if self.documented {
+            self.schemas.insert(name.into(), schema);
+        }
         self
     }
 
     /// A JSON request body of the named schema; `media` are its accepted content types.
-    pub fn body(mut self, schema: &str, media: &[&str]) -> Self {
+    pub fn body(self, schema: &str, media: &[&str]) -> Self {
+        self.with_op(|op| Self::body_op(op, schema, media))
+    }
+
+    fn body_op(op: OperationBuilder, schema: &str, media: &[&str]) -> OperationBuilder {
         let mut b = RequestBodyBuilder::new().required(Some(Required::True));
         for m in media {
             b = b.content(
@@ -112,16 +148,13 @@ impl RouteBuilder {
                     .build(),
             );
         }
-        self.op = self
-            .op
-            .request_body(Some(b.build()))
+        op.request_body(Some(b.build()))
             .response("400", openapi::error("Malformed JSON (or a repeated key)"))
             .response("413", openapi::error("Body larger than 64 KiB"))
             .response(
                 "415",
                 openapi::error(&format!("Content-Type is not {}", media.join(" or "))),
-            );
-        self
+            )
     }
 
     pub fn example(mut self, body: Value) -> Self {
@@ -130,40 +163,51 @@ impl RouteBuilder {
     }
 
     /// A success response with a JSON body of the named schema (none for `None`).
-    pub fn ok(mut self, status: u16, description: &str, schema: Option<&str>) -> Self {
-        let mut r = ResponseBuilder::new().description(description);
-        if let Some(s) = schema {
-            let schema: RefOr<Schema> = Ref::from_schema_name(s).into();
-            r = r.content(
-                "application/json",
-                ContentBuilder::new().schema(Some(schema)).build(),
-            );
-        }
-        self.op = self.op.response(status.to_string(), r.build());
-        self
+    pub fn ok(self, status: u16, description: &str, schema: Option<&str>) -> Self {
+        self.with_op(|op| {
+            let mut r = ResponseBuilder::new().description(description);
+            if let Some(s) = schema {
+                let schema: RefOr<Schema> = Ref::from_schema_name(s).into();
+                r = r.content(
+                    "application/json",
+                    ContentBuilder::new().schema(Some(schema)).build(),
+                );
+            }
+            op.response(status.to_string(), r.build())
+        })
     }
 
     /// A response built by hand (one with headers or links).
-    pub fn response(mut self, status: u16, response: utoipa::openapi::Response) -> Self {
-        self.op = self.op.response(status.to_string(), response);
-        self
+    pub fn response(self, status: u16, response: utoipa::openapi::Response) -> Self {
+        self.with_op(|op| op.response(status.to_string(), response))
     }
 
     /// An error response in the envelope.
-    pub fn error(mut self, status: u16, description: &str) -> Self {
-        self.op = self
-            .op
-            .response(status.to_string(), openapi::error(description));
-        self
+    pub fn error(self, status: u16, description: &str) -> Self {
+        self.with_op(|op| op.response(status.to_string(), openapi::error(description)))
     }
 
-    /// Applies a function to the operation builder (for what the helpers above lack).
+    /// Applies a function to the operation builder (for what the helpers above lack); not
+    /// under [`undocumented`].
     pub fn with_op(mut self, f: impl FnOnce(OperationBuilder) -> OperationBuilder) -> Self {
-        self.op = f(self.op);
+        if self.documented {
+            self.op = f(self.op);
+        }
         self
     }
 
     pub fn build(self) -> Route {
+        if !self.documented {
+            return Route {
+                method: self.method,
+                path: self.path,
+                roles: self.roles,
+                handler: self.handler,
+                op: self.op.build(),
+                schemas: Schemas::default(),
+                example: self.example,
+            };
+        }
         let mut op = self.op.response(
             "500",
             openapi::error("Unexpected error; quote the request id"),

@@ -27,7 +27,10 @@ fn template_time_zones_are_the_compiled_ones() {
         .find_map(|l| l.trim().strip_prefix("AllowedValues: ["))
         .expect("AllowedValues");
     let zones: Vec<&str> = line.trim_end_matches(']').split(", ").collect();
-    assert!(zones.contains(&"America/Sao_Paulo") && zones.len() > 10, "{zones:?}");
+    assert!(
+        zones.contains(&"America/Sao_Paulo") && zones.len() > 10,
+        "{zones:?}"
+    );
     for zone in zones {
         hospital_core::time::parse_tz(zone).unwrap_or_else(|e| panic!("{e}"));
     }
