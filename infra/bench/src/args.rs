@@ -13,7 +13,7 @@ use std::path::PathBuf;
                   four release Lambda binaries, the `hospital` binary's init time (the patients \
                   function) against an empty lambda_runtime binary, and hospital-local's \
                   GET /v1/patients/{id} against a bare axum handler, each next to its goal.",
-    after_help = "Build first: cargo build --release -p hospital-functions --bins && \
+    after_help = "Build first: cargo build --release -p hospital-functions -p empty-lambda && \
                   cargo build --profile local -p hospital-bench",
     // The default run's options go before any subcommand, not with one.
     args_conflicts_with_subcommands = true
@@ -30,7 +30,7 @@ pub enum Command {
     /// Size of the four release Lambda binaries, next to the goal (≤ 12 MiB each).
     Size(BinDir),
     /// The `hospital` binary's cold start (HOSPITAL_FUNCTION=patients) under a mock Lambda
-    /// Runtime API, next to `empty-lambda` (goal: ≤ 2× its time).
+    /// Runtime API, next to `empty-lambda` (goal: ≤ 2× its time) and `empty-lambda-1t`.
     Init(InitArgs),
     /// GET /v1/patients/{id} on hospital-local next to a bare axum handler (goal: ≥ 60 % of
     /// its requests/s, p99 ≤ 2× its p99).
@@ -87,8 +87,8 @@ impl InitArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct BinDir {
-    /// Where the Lambda binaries and `empty-lambda` are [default: `release` in the target
-    /// directory this binary is in].
+    /// Where the Lambda binaries and the `empty-lambda` baselines are [default: `release` in
+    /// the target directory this binary is in].
     #[arg(long, value_name = "DIR")]
     pub bin_dir: Option<PathBuf>,
 }

@@ -1,7 +1,8 @@
 //! Lambda init: the `hospital` binary running the `patients` function, from process start to
 //! its first response under a mock Runtime API ([`crate::runtime_mock`]), next to
 //! `empty-lambda`, a `lambda_runtime` binary that does nothing (the floor: process start,
-//! tokio, the Runtime API client).
+//! tokio, the Runtime API client), and `empty-lambda-1t`, the same on tokio's current-thread
+//! runtime as `hospital` is (`infra/empty-lambda`).
 
 use crate::args::InitArgs;
 use crate::runtime_mock::{self, MockEvent};
@@ -14,9 +15,13 @@ use std::time::{Duration, Instant};
 const INIT_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The binaries timed, as (row name, file name): the stack's HTTP binary running the
-/// `patients` function (every start gets HOSPITAL_FUNCTION=patients), and the baseline.
-pub const BINARIES: [(&str, &str); 2] =
-    [("hospital", "hospital"), ("empty-lambda", "empty-lambda")];
+/// `patients` function (every start gets HOSPITAL_FUNCTION=patients), the baseline of the goal
+/// (as lambda_runtime's examples start), and the like-for-like baseline.
+pub const BINARIES: [(&str, &str); 3] = [
+    ("hospital", "hospital"),
+    ("empty-lambda", "empty-lambda"),
+    ("empty-lambda-1t", "empty-lambda-1t"),
+];
 
 pub struct InitRun {
     pub to_next: Duration,

@@ -12,7 +12,7 @@
 //! years of history takes minutes the first time).
 //!
 //! ```text
-//! cargo build --release -p hospital-functions --bins   # the Lambda binaries, built for size
+//! cargo build --release -p hospital-functions -p empty-lambda   # the Lambda binaries (size) and the init baselines
 //! cargo build --profile local -p hospital-bench         # hospital-local as it runs, for speed
 //! target/local/hospital-bench [--seconds 5] [--concurrency 16] [--init-runs 20]
 //! target/local/hospital-bench analytics [--runs 20] [--regenerate]
@@ -42,7 +42,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 type Result<T, E = BoxError> = std::result::Result<T, E>;
 
 /// The command that builds everything the benchmarks run, as the error messages say it.
-const BUILD: &str = "cargo build --release -p hospital-functions --bins && \
+const BUILD: &str = "cargo build --release -p hospital-functions -p empty-lambda && \
                      cargo build --profile local -p hospital-bench";
 
 fn main() {

@@ -1,6 +1,7 @@
 //! The baseline for the Lambda init benchmark: a `lambda_runtime` binary that does nothing but
-//! answer `{}`, so `hospital-bench` can show what the `patients` function adds on top of the
-//! runtime itself (tokio, the Runtime API client, process start).
+//! answer `{}`, as lambda_runtime's examples start (tokio's multi-threaded runtime), so
+//! `hospital-bench` can show what the `patients` function adds on top of the runtime itself
+//! (tokio, the Runtime API client, process start).
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 
