@@ -94,9 +94,15 @@ impl Calendar {
 /// Brazil's and UTC (`CHRONO_TZ_TIMEZONE_FILTER` in `.cargo/config.toml` says why).
 pub fn parse_tz(name: &str) -> Result<Tz, String> {
     name.parse::<Tz>().map_err(|_| {
-        let known: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
+        // The fixed-offset aliases (`Etc/GMT+3`, `Zulu`, …) chrono-tz always keeps go unnamed.
+        let known: Vec<&str> = chrono_tz::TZ_VARIANTS
+            .iter()
+            .map(|z| z.name())
+            .filter(|n| n.contains('/') && !n.starts_with("Etc/"))
+            .collect();
         format!(
-            "unknown time zone {name:?}: this build knows {} (more are added in .cargo/config.toml)",
+            "unknown time zone {name:?}: this build knows {}, UTC and the fixed offsets \
+             Etc/GMT+N (more are added in .cargo/config.toml)",
             known.join(", ")
         )
     })
