@@ -29,19 +29,6 @@ const START_ATTEMPTS: usize = 3;
 /// moto applies a TransactWriteItems item by item without a lock, so on concurrent threads two
 /// transactions conditional on the same item can both commit. DynamoDB isolates them;
 /// serialized, moto does too, and the race tests test our code rather than moto's threading.
-/// `argv[1]` is moto's endpoint; boto3 comes with moto.
-const IAM_USER: &str = r#"
-import boto3, json, sys
-iam = boto3.client("iam", endpoint_url=sys.argv[1], region_name="us-east-1",
-                   aws_access_key_id="testing", aws_secret_access_key="testing")
-iam.create_user(UserName="tests")
-key = iam.create_access_key(UserName="tests")["AccessKey"]
-iam.put_user_policy(UserName="tests", PolicyName="s3", PolicyDocument=json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
-print(key["AccessKeyId"], key["SecretAccessKey"])
-"#;
-
 const WATCHDOG: &str = r#"
 python3 "$2" "$1" </dev/null >/dev/null 2>&1 &
 m=$!
@@ -49,6 +36,17 @@ exec 3<&0
 ( cat <&3 >/dev/null; kill "$m" 2>/dev/null ) &
 exec 0</dev/null
 wait "$m"
+"#;
+
+/// `argv[1]` is moto's endpoint, `argv[2]` the user's policy document; boto3 comes with moto.
+const IAM_USER: &str = r#"
+import boto3, sys
+iam = boto3.client("iam", endpoint_url=sys.argv[1], region_name="us-east-1",
+                   aws_access_key_id="testing", aws_secret_access_key="testing")
+iam.create_user(UserName="tests")
+key = iam.create_access_key(UserName="tests")["AccessKey"]
+iam.put_user_policy(UserName="tests", PolicyName="tests", PolicyDocument=sys.argv[2])
+print(key["AccessKeyId"], key["SecretAccessKey"])
 "#;
 
 /// A running `moto_server`, killed on drop.
@@ -75,13 +73,14 @@ impl MotoServer {
         Self::start_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", "3")]).await
     }
 
-    /// Creates an IAM user allowed every S3 action, with the three unchecked requests of
-    /// [`MotoServer::start_checking_signatures`]; answers its access key id and secret.
-    pub fn iam_user(&self) -> (String, String) {
+    /// Creates an IAM user with the `policy` document (JSON), with the three unchecked requests
+    /// of [`MotoServer::start_checking_signatures`]; answers its access key id and secret.
+    pub fn iam_user(&self, policy: &str) -> (String, String) {
         let out = Command::new("python3")
             .arg("-c")
             .arg(IAM_USER)
             .arg(self.endpoint())
+            .arg(policy)
             .output()
             .expect("python3 runs");
         assert!(

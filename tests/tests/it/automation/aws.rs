@@ -404,7 +404,13 @@ fn ctx_over(
 #[tokio::test]
 async fn automation_reports_bucket_keeps_files() {
     let moto = MotoServer::start_checking_signatures().await;
-    let (id, secret) = moto.iam_user();
+    // What the template's ReportsPolicy allows, and creating the bucket.
+    let (id, secret) = moto.iam_user(
+        r#"{"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "arn:aws:s3:::reports/*"},
+            {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::reports"},
+            {"Effect": "Allow", "Action": "s3:CreateBucket", "Resource": "arn:aws:s3:::reports"}]}"#,
+    );
     let base = sdk(&moto).await;
     let with_secret = |secret: &str| {
         base.to_builder()
