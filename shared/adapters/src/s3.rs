@@ -1,9 +1,10 @@
 //! The two S3 calls the stack makes (put an object, get one), signed with SigV4 and sent over
 //! hyper and rustls.
 //!
-//! Why not `aws-sdk-s3`: for these two calls it linked 0.9 MiB into every binary that keeps
-//! or attaches a report (its client, and `crc-fast` for its checksums, which cannot be turned
-//! off), and it kept `hospital-reports` over the functions' size goal (docs/benchmarks.md).
+//! Why not `aws-sdk-s3`: for these two calls it linked about 1.2 MiB into every binary that
+//! keeps or attaches a report (its client, and `crc-fast` for its checksums, which cannot be
+//! turned off), and it kept `hospital-reports` over the functions' size goal
+//! (docs/benchmarks.md).
 //! The signer (`aws-sigv4`), hyper and rustls are the ones the other SDK clients already link.
 //! The tests run this client against moto and read back what it wrote with `aws-sdk-s3`.
 
@@ -33,8 +34,11 @@ const KEY: &AsciiSet = &NON_ALPHANUMERIC
 
 /// Attempts per call: S3 asks to retry 500, 503 (`SlowDown`) and dropped connections.
 const ATTEMPTS: u32 = 3;
-// Short enough that the reports route answers within API Gateway's 30 s even after a retry.
-const TIMEOUT: Duration = Duration::from_secs(10);
+/// One attempt (a report is a few hundred KiB, in the function's own region).
+const ATTEMPT: Duration = Duration::from_secs(3);
+/// All attempts, so that the reports function (10 s Lambda timeout) still answers with the
+/// error envelope when S3 does not.
+const DEADLINE: Duration = Duration::from_secs(7);
 
 /// One bucket.
 #[derive(Clone)]
@@ -44,6 +48,8 @@ pub struct Bucket {
     region: String,
     /// `https://<bucket>.s3.<region>.amazonaws.com` (virtual-hosted, as AWS recommends), or
     /// `<endpoint>/<bucket>` (path-style) when the configuration names an endpoint (moto).
+    /// The stack's bucket is named by CloudFormation (no dots) in a commercial region; the
+    /// China and GovCloud partitions, FIPS and dual-stack endpoints would need more here.
     base: String,
 }
 
@@ -115,13 +121,18 @@ impl Bucket {
         body: Option<(&str, Bytes)>,
     ) -> Result<Bytes, S3Error> {
         let url = format!("{}/{}", self.base, utf8_percent_encode(key, KEY));
+        let deadline = tokio::time::Instant::now() + DEADLINE;
         let mut last = String::new();
         for attempt in 0..ATTEMPTS {
             if attempt > 0 {
                 tokio::time::sleep(Duration::from_millis(100 << (2 * attempt))).await;
             }
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                break;
+            }
             let request = self.signed(method, &url, body.as_ref()).await?;
-            match tokio::time::timeout(TIMEOUT, self.send(request)).await {
+            match tokio::time::timeout(ATTEMPT.min(left), self.send(request)).await {
                 Ok(Ok((status, bytes))) if status.is_success() => return Ok(bytes),
                 // A missing bucket is a 404 too, but a misconfiguration, not an absent file.
                 Ok(Ok((status, bytes)))
@@ -140,7 +151,7 @@ impl Bucket {
                     }
                 }
                 Ok(Err(e)) => last = format!("S3 {method}: {e}"),
-                Err(_) => last = format!("S3 {method}: no answer in {TIMEOUT:?}"),
+                Err(_) => last = format!("S3 {method}: no answer in time"),
             }
         }
         Err(S3Error::Failed(last))
@@ -178,6 +189,8 @@ impl Bucket {
             .credentials
             .as_ref()
             .ok_or_else(|| failed(&"no AWS credentials"))?;
+        // Lambda's credentials are environment variables, read each call; a provider that
+        // fetches (SSO, STS) would want the SDK's identity cache in front of it.
         let identity = provider
             .provide_credentials()
             .await
