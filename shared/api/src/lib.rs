@@ -137,24 +137,26 @@ async fn guard(
 }
 
 /// RF26: every 5xx is an operational alert (a log line, an `OperationalAlert` event, the
-/// on-call digest), recorded best-effort after the response ([`request_id::middleware`]).
-fn alert_on_server_error(
+/// on-call digest), recorded best-effort before the response goes ([`request_id::middleware`]):
+/// awaited rather than spawned, because Lambda freezes the environment once the response is
+/// sent, and on its one-thread runtime a spawned write might not even have started. Bounded,
+/// so that a store which is itself the cause of the 5xx does not hold the answer up.
+async fn alert_on_server_error(
     state: &AppState,
     status: StatusCode,
     method: &axum::http::Method,
     route: &str,
     request: &str,
 ) {
-    let deps = state.deps.clone();
-    let route = route.to_string();
     let detail = format!("{status} on {method} {route} (request {request})");
-    tokio::spawn(async move {
-        let mut tx = deps.tx();
-        hospital_core::automation::consumers::alert(&mut tx, "server_error", &route, &detail);
-        if let Err(e) = tx.commit(deps.store.as_ref()).await {
-            tracing::error!(error = ?e, "could not record the alert of a 5xx");
-        }
-    });
+    let mut tx = state.deps.tx();
+    hospital_core::automation::consumers::alert(&mut tx, "server_error", route, &detail);
+    let write = tx.commit(state.deps.store.as_ref());
+    match tokio::time::timeout(std::time::Duration::from_secs(2), write).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => tracing::error!(error = ?e, "could not record the alert of a 5xx"),
+        Err(_) => tracing::error!("recording the alert of a 5xx took over 2 s; given up"),
+    }
 }
 
 async fn not_found() -> ApiError {

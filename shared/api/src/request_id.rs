@@ -61,7 +61,7 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
         }
     });
     if status.is_server_error() {
-        crate::alert_on_server_error(&state, status, &method, route, &id);
+        crate::alert_on_server_error(&state, status, &method, route, &id).await;
     }
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(HEADER, v);
