@@ -68,8 +68,8 @@ async fn document_covers_every_route_and_error() {
 }
 
 /// A Lambda function builds its routes without their OpenAPI operations (a tenth of a cold
-/// start): the same method, path, roles and example for every route of every function, and
-/// nothing of the document.
+/// start): the same method, path, roles and example for every route of every function, and no
+/// OpenAPI operation.
 #[test]
 fn undocumented_routes_are_the_same_routes() {
     use hospital_api::registry::all;
