@@ -197,52 +197,59 @@ impl RouteBuilder {
     }
 
     pub fn build(self) -> Route {
-        if !self.documented {
-            return Route {
-                method: self.method,
-                path: self.path,
-                roles: self.roles,
-                handler: self.handler,
-                op: self.op.build(),
-                schemas: Schemas::default(),
-                example: self.example,
-            };
-        }
-        let mut op = self.op.response(
-            "500",
-            openapi::error("Unexpected error; quote the request id"),
-        );
-        let mut description = self.description.unwrap_or_default();
-        if !self.roles.is_empty() {
-            let roles: Vec<&str> = self.roles.iter().map(|r| r.as_str()).collect();
-            if !description.is_empty() {
-                description.push_str("\n\n");
-            }
-            description.push_str(&format!("Roles: {}.", roles.join(", ")));
-            op = op
-                .security(utoipa::openapi::security::SecurityRequirement::new(
-                    "bearer",
-                    Vec::<String>::new(),
-                ))
-                .response("401", openapi::error("Missing or invalid bearer token"))
-                .response("403", openapi::error("The caller's role may not do this"))
-                .extensions(Some(
-                    utoipa::openapi::extensions::ExtensionsBuilder::new()
-                        .add("x-roles", roles)
-                        .build(),
-                ));
-        }
-        if !description.is_empty() {
-            op = op.description(Some(description));
-        }
+        let (op, schemas) = if self.documented {
+            (
+                finish_op(self.op, self.description, self.roles),
+                self.schemas,
+            )
+        } else {
+            (self.op, Schemas::default())
+        };
         Route {
             method: self.method,
             path: self.path,
             roles: self.roles,
             handler: self.handler,
             op: op.build(),
-            schemas: self.schemas,
+            schemas,
             example: self.example,
         }
     }
+}
+
+/// What every documented operation ends with: the 500, and for a guarded route its roles, the
+/// bearer scheme, 401 and 403.
+fn finish_op(
+    op: OperationBuilder,
+    description: Option<String>,
+    roles: &[Role],
+) -> OperationBuilder {
+    let mut op = op.response(
+        "500",
+        openapi::error("Unexpected error; quote the request id"),
+    );
+    let mut description = description.unwrap_or_default();
+    if !roles.is_empty() {
+        let roles: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        if !description.is_empty() {
+            description.push_str("\n\n");
+        }
+        description.push_str(&format!("Roles: {}.", roles.join(", ")));
+        op = op
+            .security(utoipa::openapi::security::SecurityRequirement::new(
+                "bearer",
+                Vec::<String>::new(),
+            ))
+            .response("401", openapi::error("Missing or invalid bearer token"))
+            .response("403", openapi::error("The caller's role may not do this"))
+            .extensions(Some(
+                utoipa::openapi::extensions::ExtensionsBuilder::new()
+                    .add("x-roles", roles)
+                    .build(),
+            ));
+    }
+    if !description.is_empty() {
+        op = op.description(Some(description));
+    }
+    op
 }
