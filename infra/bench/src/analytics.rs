@@ -247,7 +247,15 @@ async fn prepare(
         dir.display()
     );
     let config = Config::in_dir(&dir);
-    let summary = demo::generate(&config, &demo::Options { seed, days }).await?;
+    let summary = demo::generate(
+        &config,
+        &demo::Options {
+            seed,
+            days,
+            now: None,
+        },
+    )
+    .await?;
     eprintln!(
         "analytics: {}",
         summary

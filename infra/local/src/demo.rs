@@ -79,6 +79,9 @@ pub const PATIENTS: usize = 500;
 pub struct Options {
     pub seed: u64,
     pub days: u32,
+    /// The instant the demo is made at (its history ends at the first instant of that day,
+    /// hospital time); `None` is the system clock's now. Tests fix it to replay any day.
+    pub now: Option<DateTime<Utc>>,
 }
 
 impl Default for Options {
@@ -86,6 +89,7 @@ impl Default for Options {
         Self {
             seed: DEFAULT_SEED,
             days: DEFAULT_DAYS,
+            now: None,
         }
     }
 }
@@ -370,7 +374,8 @@ async fn build(
     started: std::time::Instant,
 ) -> Result<Summary, String> {
     let tz = parse_tz(&config.timezone)?;
-    let today = SystemClock.now().with_timezone(&tz).date_naive();
+    let now = options.now.unwrap_or_else(|| SystemClock.now());
+    let today = now.with_timezone(&tz).date_naive();
     let clock = Arc::new(ScenarioClock::default());
     let first = today - Duration::days(i64::from(options.days));
     clock.set(Some(day_bounds(first, tz).0));
@@ -2987,6 +2992,16 @@ impl Sim {
                     self.adms[a].patient = Some(p);
                     self.push(at, Act::Admit(a));
                 }
+                // In the ICU's surge the patient boards in the emergency room until a bed
+                // frees up, so none freed in the day stays empty at midnight.
+                _ if sector == UTI
+                    && self.day_of(t) >= self.surge_from
+                    && t + Duration::hours(1) < until =>
+                {
+                    let at = t + self.minutes(50, 70);
+                    self.adms[a].patient = Some(p);
+                    self.push(at, Act::Admit(a));
+                }
                 _ => {
                     self.adms[a].state = AdmState::Dropped;
                     self.counts.turned_away += 1;
@@ -3084,8 +3099,13 @@ impl Sim {
         let at = if last && death {
             planned.max(from + Duration::hours(1))
         } else {
-            let (lo, hi, least) = if last { (9.5, 15.5, 4) } else { (8.0, 20.0, 2) };
             let day = self.day_of(planned);
+            let (lo, mut hi, least) = if last { (9.5, 15.5, 4) } else { (8.0, 20.0, 2) };
+            // In the ICU's surge its patients leave by early afternoon, so their beds are
+            // clean and taken again before midnight (the alert counts the midnight census).
+            if adm.legs[adm.leg].0 == UTI && day >= self.surge_from {
+                hi = 14.0;
+            }
             let mut at = self.at_between(day, lo, hi);
             if at < from + Duration::hours(least) {
                 at = self.at_between(day + Duration::days(1), lo, hi);

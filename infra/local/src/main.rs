@@ -138,7 +138,14 @@ fn serve(config: Config, demo: bool) -> Result<(), String> {
 
 fn demo_data(config: &Config, seed: u64, days: u32) -> Result<(), String> {
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-    let summary = rt.block_on(demo::generate(config, &demo::Options { seed, days }))?;
+    let summary = rt.block_on(demo::generate(
+        config,
+        &demo::Options {
+            seed,
+            days,
+            now: None,
+        },
+    ))?;
     print!("{}", summary.render(config));
     Ok(())
 }

@@ -19,6 +19,7 @@ use std::sync::Arc;
 const OPTIONS: demo::Options = demo::Options {
     seed: 20_240_501,
     days: 21,
+    now: None,
 };
 
 fn config_in(dir: &Path) -> Config {
@@ -83,61 +84,9 @@ fn figures(v: &Value) -> Value {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn demo_hospital_fills_every_indicator_the_same_way_for_a_seed() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = config_in(dir.path());
-    let summary = demo::generate(&config, &OPTIONS)
-        .await
-        .expect("the demo hospital");
-    let c = &summary.counts;
-    assert_eq!(summary.refused_count, 0, "{:?}", summary.refused);
-    assert_eq!((c.sectors, c.beds, c.insurers), (5, 60, 6), "{c:?}");
-    assert!(
-        (10..=12).contains(&c.specialties) && c.doctors == 25,
-        "{c:?}"
-    );
-    assert!(
-        (demo::PATIENTS..=demo::PATIENTS + 20).contains(&c.patients),
-        "{c:?}"
-    );
-    assert!(
-        c.appointments > 500 && c.admissions > 100 && c.discharge_bills > 50,
-        "{c:?}"
-    );
-
-    // Every patient on file, each with a valid CPF of their own.
-    let hospital =
-        hospital_local::assemble_with_clock(&config, Arc::new(FixedClock::new(summary.ended_at)))
-            .await
-            .expect("open the demo store");
-    let patients = Repository::<Patient>::new(hospital.deps().clone());
-    let (mut cpfs, mut cursor) = (std::collections::HashSet::new(), None);
-    loop {
-        let page = patients
-            .list(None, Filter::All, Some(200), cursor.as_deref())
-            .await
-            .expect("patients");
-        for p in &page.items {
-            assert!(
-                hospital_core::validate::cpf(&p.data.cpf).is_ok(),
-                "{}",
-                p.data.cpf
-            );
-            assert!(cpfs.insert(p.data.cpf.clone()), "CPF twice: {}", p.data.cpf);
-        }
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
-    assert_eq!(cpfs.len(), c.patients);
-    // Closed before the next opening (the embedded store allows one).
-    drop(patients);
-    hospital.bus.detach();
-    drop(hospital);
-
-    let first = indicators(&config, &summary).await;
+/// What the demo promises its indicators show: every sector, the ICU's occupancy alert,
+/// patient-days, a demand alert, overdue bills, stays, readmissions, short medications.
+fn assert_indicators(first: &Value) {
     let occupancy = &first["occupancy"]["sectors"];
     assert_eq!(occupancy.as_array().map(Vec::len), Some(5), "{occupancy}");
     let alerted: Vec<&str> = occupancy
@@ -202,6 +151,64 @@ async fn demo_hospital_fills_every_indicator_the_same_way_for_a_seed() {
         .filter(|i| i["below_threshold"] == true)
         .count();
     assert!(used >= 20 && short >= 2, "{coverage:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_hospital_fills_every_indicator_the_same_way_for_a_seed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config_in(dir.path());
+    let summary = demo::generate(&config, &OPTIONS)
+        .await
+        .expect("the demo hospital");
+    let c = &summary.counts;
+    assert_eq!(summary.refused_count, 0, "{:?}", summary.refused);
+    assert_eq!((c.sectors, c.beds, c.insurers), (5, 60, 6), "{c:?}");
+    assert!(
+        (10..=12).contains(&c.specialties) && c.doctors == 25,
+        "{c:?}"
+    );
+    assert!(
+        (demo::PATIENTS..=demo::PATIENTS + 20).contains(&c.patients),
+        "{c:?}"
+    );
+    assert!(
+        c.appointments > 500 && c.admissions > 100 && c.discharge_bills > 50,
+        "{c:?}"
+    );
+
+    // Every patient on file, each with a valid CPF of their own.
+    let hospital =
+        hospital_local::assemble_with_clock(&config, Arc::new(FixedClock::new(summary.ended_at)))
+            .await
+            .expect("open the demo store");
+    let patients = Repository::<Patient>::new(hospital.deps().clone());
+    let (mut cpfs, mut cursor) = (std::collections::HashSet::new(), None);
+    loop {
+        let page = patients
+            .list(None, Filter::All, Some(200), cursor.as_deref())
+            .await
+            .expect("patients");
+        for p in &page.items {
+            assert!(
+                hospital_core::validate::cpf(&p.data.cpf).is_ok(),
+                "{}",
+                p.data.cpf
+            );
+            assert!(cpfs.insert(p.data.cpf.clone()), "CPF twice: {}", p.data.cpf);
+        }
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(cpfs.len(), c.patients);
+    // Closed before the next opening (the embedded store allows one).
+    drop(patients);
+    hospital.bus.detach();
+    drop(hospital);
+
+    let first = indicators(&config, &summary).await;
+    assert_indicators(&first);
 
     // A store that holds a hospital is left alone, saying where a demo can go.
     let refused = demo::generate(&config, &OPTIONS)
@@ -219,11 +226,13 @@ async fn demo_hospital_fills_every_indicator_the_same_way_for_a_seed() {
             .is_some_and(|f| !f.is_empty()),
         "{long}"
     );
-    let report = hospital_local::run_job(&config, "daily-report", None)
+    // The report of the demo's last day, named: run at the real now, which may have passed
+    // midnight since the demo was made.
+    let yesterday = summary.today - Duration::days(1);
+    let report = hospital_local::run_job(&config, "daily-report", Some(&yesterday.to_string()))
         .await
         .expect("daily-report");
     assert_eq!(report["ok"], true, "{report}");
-    let yesterday = summary.today - Duration::days(1);
     let pdf = dir.path().join(format!(
         "files/reports/daily/{yesterday}/relatorio-diario-{yesterday}.pdf"
     ));
@@ -255,4 +264,58 @@ async fn demo_hospital_fills_every_indicator_the_same_way_for_a_seed() {
     assert_eq!(summary2.counts, summary.counts);
     let second = indicators(&config2, &summary2).await;
     assert_eq!(figures(&second), figures(&first));
+}
+
+/// The demo's figures do not depend on the hour it is made at nor on the day: the first and
+/// last minutes of a day (hospital time), the hour UTC changes date (03:00 in São Paulo), a
+/// month's first and last days, a year's turn. 2026-12-05 is the day a fresh clone's CI
+/// found the ICU without its alert.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_hospital_is_the_same_at_any_hour_and_on_any_day() {
+    let tz = hospital_core::time::parse_tz("America/Sao_Paulo").expect("zone");
+    let at = |day: &str, time: &str| {
+        let local =
+            chrono::NaiveDateTime::parse_from_str(&format!("{day} {time}"), "%Y-%m-%d %H:%M")
+                .expect("instant");
+        local
+            .and_local_timezone(tz)
+            .single()
+            .expect("one instant")
+            .with_timezone(&chrono::Utc)
+    };
+    let mut same_day: Option<Value> = None;
+    for (day, time) in [
+        ("2026-12-05", "00:30"),
+        ("2026-12-05", "02:59"),
+        ("2026-12-05", "03:00"),
+        ("2026-12-05", "23:59"),
+        ("2026-11-30", "12:00"),
+        ("2027-01-01", "00:30"),
+        ("2027-03-01", "21:00"),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = config_in(dir.path());
+        let options = demo::Options {
+            now: Some(at(day, time)),
+            ..OPTIONS
+        };
+        let summary = demo::generate(&config, &options)
+            .await
+            .expect("the demo hospital");
+        assert_eq!(summary.today.to_string(), day, "{time}");
+        assert_eq!(
+            summary.refused_count, 0,
+            "{day} {time}: {:?}",
+            summary.refused
+        );
+        let figures_now = indicators(&config, &summary).await;
+        assert_indicators(&figures_now);
+        if day == "2026-12-05" {
+            // The hour changes nothing.
+            match &same_day {
+                None => same_day = Some(figures(&figures_now)),
+                Some(before) => assert_eq!(&figures(&figures_now), before, "{day} {time}"),
+            }
+        }
+    }
 }
