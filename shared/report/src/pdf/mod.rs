@@ -601,7 +601,8 @@ fn billing(l: &mut Layout<'_>, r: &DailyReport) -> usize {
                 alert: false,
             },
             Card {
-                label: "Vencido".into(),
+                // The month's entries only; all that is overdue is in the table below.
+                label: "Vencido (emitidos no mês)".into(),
                 value: fmt::money(Some(t.overdue_cents)),
                 note: Some(format!(
                     "inadimplência: {}",
