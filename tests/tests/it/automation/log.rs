@@ -212,7 +212,7 @@ async fn raise(local: &Local, ctx: &hospital_core::automation::Ctx, subject: &st
     );
     tx.commit(ctx.deps.store.as_ref()).await.expect("alert");
     assert!(
-        eventually(3, || async {
+        eventually(8, || async {
             every(local, ALERTS, 200)
                 .await
                 .iter()
@@ -223,9 +223,8 @@ async fn raise(local: &Local, ctx: &hospital_core::automation::Ctx, subject: &st
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn automation_the_digest_mails_every_unmailed_alert_once() {
-    let local = start(Backend::Embedded).await;
+async fn digest_mails_every_unmailed_alert_once(backend: Backend) {
+    let local = start(backend).await;
     let ctx = ctx(&local);
     // Alerts of three different hours, none mailed yet (say the digest did not run at 02:00).
     for (hm, subject) in [("00:10", "a"), ("01:20", "b"), ("02:30", "c")] {
@@ -251,7 +250,7 @@ async fn automation_the_digest_mails_every_unmailed_alert_once() {
         .await;
     let subject = "[Hospital Santa Clara] 3 alertas operacionais";
     assert!(
-        eventually(3, || async {
+        eventually(8, || async {
             emails_to(&local, "plantao@", subject).len() == 1
         })
         .await
@@ -273,6 +272,10 @@ async fn automation_the_digest_mails_every_unmailed_alert_once() {
     assert_eq!(again["report"]["alerts"], 0, "{again}");
     raise(&local, &ctx, "d").await;
     run_job(&local, "alert-digest").await;
+    eventually(8, || async {
+        emails_to(&local, "plantao@", "[Hospital Santa Clara]").len() == 2
+    })
+    .await;
     let digests = emails_to(&local, "plantao@", "[Hospital Santa Clara]");
     assert_eq!(digests.len(), 2, "{digests:?}");
     assert!(
@@ -288,6 +291,16 @@ async fn automation_the_digest_mails_every_unmailed_alert_once() {
         "{alerts:?}"
     );
     local.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn automation_the_digest_mails_every_unmailed_alert_once_on_embedded_store() {
+    digest_mails_every_unmailed_alert_once(Backend::Embedded).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn automation_the_digest_mails_every_unmailed_alert_once_on_dynamodb() {
+    digest_mails_every_unmailed_alert_once(Backend::Dynamo).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
