@@ -424,3 +424,40 @@ async fn automation_reviews_close_with_their_admission_and_name_who_resolved_the
     assert_eq!(open_now["items"], json!([]), "{open_now}");
     local.stop().await;
 }
+
+/// A failed run is an ERROR line naming the job and its cause (whatever job: here one that
+/// fails as the store would).
+#[tokio::test(flavor = "current_thread")]
+async fn automation_a_failed_job_logs_an_error_naming_its_cause() {
+    let sink = crate::http_machinery::Sink::default();
+    let _guard = tracing::subscriber::set_default(crate::http_machinery::tracing_subscriber_like(
+        sink.clone(),
+    ));
+    let local = start(Backend::Embedded).await;
+    let ctx = ctx(&local);
+    let failing = async {
+        Err(hospital_core::DomainError::Store(
+            hospital_core::store::StoreError::Unavailable("table throttled".into()),
+        ))
+    };
+    let e = hospital_core::automation::runs::record(&ctx, "stock-sweep", failing)
+        .await
+        .expect_err("it failed");
+    assert_eq!(e.cause(), "store unavailable: table throttled");
+    let logs = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+    let line = logs
+        .lines()
+        .find(|l| l.contains("\"job failed\""))
+        .unwrap_or_else(|| panic!("no job failed line in {logs}"));
+    let v: Value = serde_json::from_str(line).unwrap();
+    assert_eq!(v["level"], "ERROR", "{line}");
+    assert_eq!(v["fields"]["job"], "stock-sweep", "{line}");
+    assert_eq!(
+        v["fields"]["error"], "store unavailable: table throttled",
+        "{line}"
+    );
+    let runs = every(&local, JOB_RUNS, 10).await;
+    assert_eq!(runs[0]["outcome"], "failed");
+    assert_eq!(runs[0]["error"], "store unavailable: table throttled");
+    local.stop().await;
+}
