@@ -437,7 +437,11 @@ pub async fn run_job(job: &'static Job, wiring: Wiring) -> Result<(), lambda_htt
         move |_: lambda_runtime::LambdaEvent<serde_json::Value>| {
             let ctx = ctx.clone();
             async move {
-                let report = (job.run)(&ctx).await.map_err(|e| e.to_string())?;
+                // Recorded, and a failure logged and alerted, by `runs`; the invocation fails
+                // too, so the Scheduler's retry policy applies.
+                let report = hospital_core::automation::runs::run(&ctx, job)
+                    .await
+                    .map_err(|e| e.cause())?;
                 tracing::info!(job = job.name, report = %report, "job ran");
                 metric("JobRuns", 1, job.name);
                 Ok::<_, lambda_http::Error>(report)

@@ -248,14 +248,23 @@ pub async fn scheduler(ctx: Ctx) {
     }
 }
 
-/// Runs one job now; answers its report (or its error, as a report).
+/// Runs one job now, recorded ([`hospital_core::automation::runs`]: a failure is logged and
+/// alerted there); answers its report (or its error, as a report).
 pub async fn run_job(ctx: &Ctx, job: &Job) -> Value {
-    match (job.run)(ctx).await {
-        Ok(report) => json!({"job": job.name, "ok": true, "report": report}),
-        Err(e) => {
-            tracing::error!(job = job.name, error = %e, "job failed");
-            json!({"job": job.name, "ok": false, "error": e.to_string()})
-        }
+    answer(
+        job.name,
+        hospital_core::automation::runs::run(ctx, job).await,
+    )
+}
+
+/// A run's outcome as the dev route and `run-job` print it.
+pub fn answer(
+    name: &str,
+    result: hospital_core::DomainResult<hospital_core::automation::jobs::Report>,
+) -> Value {
+    match result {
+        Ok(report) => json!({"job": name, "ok": true, "report": report}),
+        Err(e) => json!({"job": name, "ok": false, "error": e.cause()}),
     }
 }
 

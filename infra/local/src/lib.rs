@@ -208,10 +208,12 @@ impl Hospital {
             return Err(format!("--date is for daily-report; {name} runs at now"));
         }
         let day = hospital_core::time::parse_date(date).map_err(|e| format!("--date: {e}"))?;
-        let report = match hospital_core::automation::jobs::daily_report_on(&self.ctx, day).await {
-            Ok(r) => serde_json::json!({"job": name, "ok": true, "report": r}),
-            Err(e) => serde_json::json!({"job": name, "ok": false, "error": e.to_string()}),
-        };
+        let run = hospital_core::automation::runs::record(
+            &self.ctx,
+            name,
+            hospital_core::automation::jobs::daily_report_on(&self.ctx, day),
+        );
+        let report = automation::answer(name, run.await);
         Ok(self.settled(report).await)
     }
 
@@ -386,8 +388,22 @@ pub async fn start(config: &Config) -> Result<Server, String> {
 
 /// Runs a job once from the command line: through the running server when one holds the
 /// embedded store (it allows one process), else in this process, waiting for what the job set
-/// off (its e-mails) before answering.
+/// off (its e-mails) before answering. A job that failed is an error naming its cause (so
+/// `hospital-local run-job` exits non-zero).
 pub async fn run_job(
+    config: &Config,
+    name: &str,
+    date: Option<&str>,
+) -> Result<serde_json::Value, String> {
+    let report = run_job_report(config, name, date).await?;
+    if report["ok"] == false {
+        let cause = report["error"].as_str().unwrap_or("no cause given");
+        return Err(format!("the job {name} failed: {cause}"));
+    }
+    Ok(report)
+}
+
+async fn run_job_report(
     config: &Config,
     name: &str,
     date: Option<&str>,

@@ -6,6 +6,7 @@ pub mod admissions;
 pub mod analytics;
 pub mod appointments;
 pub mod auth;
+pub mod automation;
 pub mod beds;
 pub mod billing;
 pub mod body;
@@ -148,7 +149,8 @@ async fn alert_on_server_error(
     route: &str,
     request: &str,
 ) {
-    let detail = format!("{status} on {method} {route} (request {request})");
+    // For on-call, in pt-BR (the digest's language); the request id finds the log lines.
+    let detail = format!("erro {status} em {method} {route} (requisição {request})");
     let mut tx = state.deps.tx();
     hospital_core::automation::consumers::alert(&mut tx, "server_error", route, &detail);
     let write = tx.commit(state.deps.store.as_ref());

@@ -7,8 +7,8 @@
 use crate::openapi::Schemas;
 use crate::routes::Route;
 use crate::{
-    admissions, analytics, appointments, beds, billing, doctors, exams, insurers, medications,
-    meta, patients, prescriptions, reviews, sectors, specialties, staff, tariffs,
+    admissions, analytics, appointments, automation, beds, billing, doctors, exams, insurers,
+    medications, meta, patients, prescriptions, reviews, sectors, specialties, staff, tariffs,
 };
 use serde_json::Value;
 use std::sync::OnceLock;
@@ -55,6 +55,7 @@ pub const FUNCTIONS: &[Function] = &[
     billing::FUNCTION,
     tariffs::FUNCTION,
     reviews::FUNCTION,
+    automation::FUNCTION,
     analytics::OCCUPANCY_FN,
     analytics::APPOINTMENTS_FN,
     analytics::BILLING_FN,

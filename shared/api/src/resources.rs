@@ -131,12 +131,14 @@ pub async fn update<R: Resource>(
     State(state): State<AppState>,
     ids: Ids,
     headers: HeaderMap,
+    principal: Option<axum::Extension<crate::auth::Principal>>,
     MergePatch(patch): MergePatch,
 ) -> ApiResult<Response> {
     let (parent, id) = split::<R>(&ids, true);
     let expected = if_match(&headers)?;
+    let actor = principal.as_ref().map(|p| p.sub.as_str());
     let record = Repository::<R>::new(state.deps.clone())
-        .update(parent, id.unwrap_or_default(), &patch, expected)
+        .update_by(parent, id.unwrap_or_default(), &patch, expected, actor)
         .await?;
     Ok(one(StatusCode::OK, &record, None))
 }

@@ -913,6 +913,16 @@ async fn discharge_once(
         let record = admission.next(next, tx.now());
         tx.update(&admission, &record);
         move_bed(tx, &bed, BedStatus::Cleaning, at);
+        crate::reviews::close_with_admission(
+            deps,
+            tx,
+            id,
+            format!(
+                "Encerrada automaticamente: alta em {}.",
+                crate::automation::notify::when(at, tx.tz())
+            ),
+        )
+        .await?;
         // The whole admission joins the patient's past.
         intervals::retime(
             deps,
@@ -968,6 +978,13 @@ async fn cancel_once(
         let record = admission.next(next, tx.now());
         tx.update(&admission, &record);
         move_bed(tx, &bed, BedStatus::Available, tx.now());
+        crate::reviews::close_with_admission(
+            deps,
+            tx,
+            id,
+            "Encerrada automaticamente: internação cancelada.".to_string(),
+        )
+        .await?;
         // Each bed's past stays of this admission leave its history in one write (a stay may
         // have returned to a bed it held before).
         let mut held: Vec<(&str, Vec<Held>)> = Vec::new();

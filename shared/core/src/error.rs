@@ -56,6 +56,25 @@ impl DomainError {
             message: message.into(),
         }
     }
+    /// The error with its cause spelled out (a validation error names its fields), for logs
+    /// and operational alerts.
+    pub fn cause(&self) -> String {
+        match self {
+            DomainError::Validation(errors) => errors
+                .iter()
+                .map(|e| {
+                    if e.field.is_empty() {
+                        e.message.clone()
+                    } else {
+                        format!("{}: {}", e.field, e.message)
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+            other => other.to_string(),
+        }
+    }
+
     pub fn bad_request(field: impl Into<String>, message: impl Into<String>) -> Self {
         DomainError::BadRequest {
             field: Some(field.into()),

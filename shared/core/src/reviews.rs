@@ -90,6 +90,11 @@ pub struct Review {
     )]
     #[schema(value_type = Option<String>, format = DateTime, read_only)]
     pub resolved_at: Option<DateTime<Utc>>,
+    /// Who resolved it: the `sub` of the caller's token. Absent when the review closed by
+    /// itself because the admission ended (the note says how).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(read_only)]
+    pub resolved_by: Option<String>,
 }
 
 impl Resource for Review {
@@ -108,6 +113,7 @@ impl Resource for Review {
         "compared_with",
         "flagged_at",
         "resolved_at",
+        "resolved_by",
     ];
     const FILTERS: &'static [(&'static str, FilterKind)] = &[(
         "status",
@@ -163,6 +169,14 @@ impl Resource for Review {
             && before.is_some_and(|b| b.status != ReviewStatus::Resolved)
         {
             self.resolved_at = Some(now);
+        }
+    }
+
+    fn by(&mut self, before: Option<&Self>, actor: &str) {
+        if self.status == ReviewStatus::Resolved
+            && before.is_some_and(|b| b.status != ReviewStatus::Resolved)
+        {
+            self.resolved_by = Some(actor.to_string());
         }
     }
 
@@ -289,5 +303,46 @@ pub fn flag(
         status: ReviewStatus::Open,
         note: None,
         resolved_at: None,
+        resolved_by: None,
     })
+}
+
+/// Closes the admission's open review, if it has one, in `tx` (the discharge's or the
+/// cancellation's): once the admission ends there is no stay left to review. `note` says why.
+pub async fn close_with_admission(
+    deps: &Deps,
+    tx: &mut crate::resource::Tx,
+    admission_id: &str,
+    note: String,
+) -> DomainResult<()> {
+    let marker = crate::resource::keys::unique_key::<Review>(&Unique {
+        field: "admission_id",
+        value: admission_id.to_string(),
+    });
+    let Some(owner) = deps
+        .store
+        .get(&marker)
+        .await?
+        .and_then(|m| m.get("owner").and_then(Value::as_str).map(str::to_string))
+    else {
+        return Ok(());
+    };
+    let review = match crate::resource::Repository::<Review>::new(deps.clone())
+        .get(None, &owner)
+        .await
+    {
+        Ok(r) => r,
+        Err(DomainError::NotFound { .. }) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    if review.data.status != ReviewStatus::Open {
+        return Ok(());
+    }
+    let mut next = review.data.clone();
+    next.status = ReviewStatus::Resolved;
+    next.note = Some(note);
+    next.resolved_at = Some(tx.now());
+    let record = review.next(next, tx.now());
+    tx.update(&review, &record);
+    Ok(())
 }

@@ -38,6 +38,11 @@ pub(crate) fn dec(x: f64, places: usize) -> String {
     }
 }
 
+/// `45 ampolas`, `1 ampola`.
+pub(crate) fn count(n: i64, singular: &str) -> String {
+    hospital_core::automation::notify::count(n, singular)
+}
+
 /// `87,5%`, or `—`.
 pub(crate) fn pct(x: Option<f64>) -> String {
     x.map_or_else(|| NONE.to_string(), |x| format!("{}%", dec(x, 1)))
@@ -92,6 +97,7 @@ pub(crate) fn alert_kind(kind: &str) -> String {
         "overdue" | "billing" => "Inadimplência".to_string(),
         "operations" | "operational" => "Operação".to_string(),
         "readmissions" => "Reinternações".to_string(),
+        "stock" => "Estoque".to_string(),
         other => other.to_string(),
     }
 }

@@ -6,14 +6,16 @@ use chrono::{Datelike, NaiveDate};
 use hospital_core::analytics::model::{BillingFigures, DailyReport, OccupancyRow};
 use rust_xlsxwriter::{Color, ExcelDateTime, Format, FormatBorder, Workbook, Worksheet, XlsxError};
 
-/// The sheets, in order.
-pub const SHEETS: [&str; 7] = [
-    "Ocupacao",
+/// The sheets, in order (spreadsheets take accented names).
+pub const SHEETS: [&str; 9] = [
+    "Ocupação",
     "Consultas",
     "Faturamento",
-    "Permanencia",
-    "Reinternacoes",
+    "Vencidos",
+    "Permanência",
+    "Reinternações",
     "Cobertura",
+    "Estoque",
     "Alertas",
 ];
 
@@ -83,7 +85,10 @@ impl Sheet {
             V::Text(s) => ws.write_string_with_format(row, col, s, &f)?,
             V::Int(n) => ws.write_number_with_format(row, col, n as f64, &f)?,
             V::Money(Some(c)) => ws.write_number_with_format(row, col, c as f64 / 100.0, &f)?,
-            V::Pct(Some(p)) => ws.write_number_with_format(row, col, p / 100.0, &f)?,
+            // 83.3 % as 0.833, not 0.8329999999999999: the fraction of the one-decimal figure.
+            V::Pct(Some(p)) => {
+                ws.write_number_with_format(row, col, (p * 10.0).round() / 1000.0, &f)?
+            }
             V::Dec(Some(x)) => ws.write_number_with_format(row, col, x, &f)?,
             V::Date(d) => {
                 let (Ok(y), Ok(m), Ok(day)) = (
@@ -133,9 +138,11 @@ fn build(r: &DailyReport) -> Result<Vec<u8>, XlsxError> {
         occupancy(r)?,
         appointments(r)?,
         billing(r)?,
+        overdue(r)?,
         length_of_stay(r)?,
         readmissions(r)?,
         coverage(r)?,
+        stock(r)?,
         alerts(r)?,
     ] {
         wb.push_worksheet(sheet.ws);
@@ -271,10 +278,46 @@ fn billing(r: &DailyReport) -> Result<Sheet, XlsxError> {
     Ok(s)
 }
 
+/// What is overdue on the day, whatever month it was issued.
+fn overdue(r: &DailyReport) -> Result<Sheet, XlsxError> {
+    let mut s = Sheet::new(
+        SHEETS[3],
+        &[
+            ("Código do convênio", 16.0),
+            ("Convênio", 24.0),
+            ("Lançamentos", 12.0),
+            ("Vencido", 15.0),
+            ("Vencido desde", 12.0),
+        ],
+    )?;
+    for i in &r.overdue.insurers {
+        s.push(
+            vec![
+                i.insurer_id.as_deref().map_or(V::Empty, V::Text),
+                V::Text(&i.name),
+                V::Int(i.entries),
+                V::Money(Some(i.total_cents)),
+                V::Date(i.oldest_due_on),
+            ],
+            false,
+        )?;
+    }
+    s.push(
+        vec![
+            V::Empty,
+            V::Text("Total"),
+            V::Int(r.overdue.entries),
+            V::Money(Some(r.overdue.total_cents)),
+        ],
+        true,
+    )?;
+    Ok(s)
+}
+
 fn length_of_stay(r: &DailyReport) -> Result<Sheet, XlsxError> {
     let l = &r.length_of_stay;
     let mut s = Sheet::new(
-        SHEETS[3],
+        SHEETS[4],
         &[
             ("CID-10", 9.0),
             ("Diagnóstico", 40.0),
@@ -320,47 +363,60 @@ fn length_of_stay(r: &DailyReport) -> Result<Sheet, XlsxError> {
 fn readmissions(r: &DailyReport) -> Result<Sheet, XlsxError> {
     let x = &r.readmissions;
     let mut s = Sheet::new(
-        SHEETS[4],
+        SHEETS[5],
         &[
-            ("Internação", 30.0),
-            ("Internação anterior", 30.0),
+            ("Paciente", 28.0),
+            ("CID-10", 9.0),
+            ("Diagnóstico", 30.0),
+            ("Setor", 20.0),
+            ("Reinternação", 12.0),
+            ("Alta anterior", 12.0),
             ("Dias desde a alta anterior", 14.0),
+            ("Código da internação", 28.0),
         ],
     )?;
-    for i in &x.items {
+    for i in &r.readmitted {
         s.push(
             vec![
-                V::Text(&i.admission_id),
-                V::Text(&i.previous_admission_id),
+                V::Text(&i.patient_name),
+                V::Text(&i.diagnosis_code),
+                V::Text(&i.diagnosis_text),
+                V::Text(&i.sector_name),
+                V::Date(i.admitted_on),
+                i.previous_discharged_on.map_or(V::Empty, V::Date),
                 V::Dec(Some(i.days_since_discharge)),
+                V::Text(&i.admission_id),
             ],
             false,
         )?;
     }
-    s.header(4, &[("Indicador", 22.0), ("Valor", 10.0)])?;
+    s.header(9, &[("Indicador", 22.0), ("Valor", 10.0)])?;
     s.put(
         1,
-        4,
+        9,
         vec![V::Text("Internações"), V::Int(x.admissions)],
         false,
     )?;
     s.put(
         2,
-        4,
+        9,
         vec![V::Text("Reinternações"), V::Int(x.readmissions)],
         false,
     )?;
     s.put(
         3,
-        4,
+        9,
         vec![V::Text("Taxa de reinternação"), V::Pct(x.rate_percent)],
         false,
     )?;
-    s.header(7, &[("CID-10 (principais)", 18.0), ("Reinternações", 13.0)])?;
+    s.header(
+        12,
+        &[("CID-10 (principais)", 18.0), ("Reinternações", 13.0)],
+    )?;
     for (n, d) in x.top_diagnoses.iter().enumerate() {
         s.put(
             1 + n as u32,
-            7,
+            12,
             vec![V::Text(&d.code), V::Int(d.count)],
             false,
         )?;
@@ -370,7 +426,7 @@ fn readmissions(r: &DailyReport) -> Result<Sheet, XlsxError> {
 
 fn coverage(r: &DailyReport) -> Result<Sheet, XlsxError> {
     let mut s = Sheet::new(
-        SHEETS[5],
+        SHEETS[6],
         &[
             ("Código do medicamento", 18.0),
             ("Medicamento", 34.0),
@@ -398,8 +454,41 @@ fn coverage(r: &DailyReport) -> Result<Sheet, XlsxError> {
     Ok(s)
 }
 
+/// Medications out of stock or below their minimum.
+fn stock(r: &DailyReport) -> Result<Sheet, XlsxError> {
+    let mut s = Sheet::new(
+        SHEETS[7],
+        &[
+            ("Código do medicamento", 18.0),
+            ("Medicamento", 34.0),
+            ("Unidade", 14.0),
+            ("Estoque", 10.0),
+            ("Mínimo", 10.0),
+            ("Situação", 16.0),
+        ],
+    )?;
+    for m in &r.stock {
+        s.push(
+            vec![
+                V::Text(&m.medication_id),
+                V::Text(&m.name),
+                V::Text(&m.unit),
+                V::Int(m.stock_quantity),
+                V::Int(m.minimum_stock),
+                V::Text(if m.stock_quantity <= 0 {
+                    "Sem estoque"
+                } else {
+                    "Abaixo do mínimo"
+                }),
+            ],
+            false,
+        )?;
+    }
+    Ok(s)
+}
+
 fn alerts(r: &DailyReport) -> Result<Sheet, XlsxError> {
-    let mut s = Sheet::new(SHEETS[6], &[("Tipo", 16.0), ("Mensagem", 100.0)])?;
+    let mut s = Sheet::new(SHEETS[8], &[("Tipo", 16.0), ("Mensagem", 100.0)])?;
     for a in &r.alerts {
         let kind = crate::fmt::alert_kind(&a.kind);
         s.push(vec![V::Text(&kind), V::Text(&a.message)], false)?;

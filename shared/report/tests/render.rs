@@ -33,6 +33,11 @@ fn has(tool: &str) -> bool {
 }
 
 fn pdftotext(pdf: &[u8]) -> Option<String> {
+    pdftotext_pages(pdf, None)
+}
+
+/// The text of `pages` (first, last), or of all.
+fn pdftotext_pages(pdf: &[u8], pages: Option<(u32, u32)>) -> Option<String> {
     if !has("pdftotext") {
         eprintln!("pdftotext not installed (Debian: poppler-utils): text not checked");
         return None;
@@ -40,12 +45,12 @@ fn pdftotext(pdf: &[u8]) -> Option<String> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("report.pdf");
     std::fs::write(&path, pdf).unwrap();
-    let out = Command::new("pdftotext")
-        .args(["-layout", "-enc", "UTF-8"])
-        .arg(&path)
-        .arg("-")
-        .output()
-        .unwrap();
+    let mut cmd = Command::new("pdftotext");
+    cmd.args(["-layout", "-enc", "UTF-8"]);
+    if let Some((first, last)) = pages {
+        cmd.args(["-f", &first.to_string(), "-l", &last.to_string()]);
+    }
+    let out = cmd.arg(&path).arg("-").output().unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -155,9 +160,37 @@ fn pdf_pages_render_and_read_in_portuguese() {
         ] {
             assert!(text.contains(expected), "no {expected:?} in:\n{text}");
         }
-        // The 65th readmission, past the first page of the table.
-        assert!(text.contains(&format!("01KB{:022}", 9_000 + 64 * 37)));
+        // Readmissions by patient, diagnosis and sector, not by id.
+        for expected in [
+            "Antônia Lúcia de Oliveira",
+            "J18.9 Pneumonia não",
+            "Insuficiência cardíaca",
+            // What is overdue on the day, of any month.
+            "Vencido a receber",
+            "R$ 372.325,45",
+            "73 lançamentos de qualquer mês",
+            "14/08/2026",
+            // Stock out and below the minimum, counted in their units.
+            "Sem estoque ou abaixo do mínimo",
+            "Noradrenalina 4 mg/4 mL",
+            "0 ampolas",
+            "20 ampolas",
+            "1 frasco-ampola",
+            "30 frascos-ampola",
+        ] {
+            assert!(text.contains(expected), "no {expected:?} in:\n{text}");
+        }
+        assert!(!text.contains(&format!("01KB{:022}", 9_000 + 64 * 37)));
         assert!(!text.contains("Nenhum alerta"));
+    }
+    // The cover lists its alerts whole: wrapped, never cut mid-word.
+    if let Some(cover) = pdftotext_pages(&pdf, Some((1, 1))) {
+        assert!(!cover.contains('…'), "{cover}");
+        let words: String = cover.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            words.contains("reprocessados automaticamente pela fila de mensagens."),
+            "{cover}"
+        );
     }
 }
 
@@ -202,17 +235,19 @@ fn workbook_has_a_sheet_per_indicator_with_typed_cells() {
     assert_eq!(
         wb.sheet_names(),
         [
-            "Ocupacao",
+            "Ocupação",
             "Consultas",
             "Faturamento",
-            "Permanencia",
-            "Reinternacoes",
+            "Vencidos",
+            "Permanência",
+            "Reinternações",
             "Cobertura",
+            "Estoque",
             "Alertas"
         ]
     );
 
-    let occupancy = wb.worksheet_range("Ocupacao").unwrap();
+    let occupancy = wb.worksheet_range("Ocupação").unwrap();
     assert_eq!(
         header(&occupancy),
         [
@@ -236,10 +271,21 @@ fn workbook_has_a_sheet_per_indicator_with_typed_cells() {
         cell(&occupancy, (1, 3)),
         Data::Float(first.patient_days as f64)
     );
-    let expected = first.occupancy_percent.unwrap() / 100.0;
+    // Rates as the rounded figure's fraction, exactly (83,3 % is 0.833, not 0.8329999…).
+    let expected = format!("{:.1}", first.occupancy_percent.unwrap());
     match cell(&occupancy, (1, 5)) {
-        Data::Float(v) => assert!((v - expected).abs() < 1e-9, "{v} ≠ {expected}"),
+        Data::Float(v) => {
+            assert_eq!(format!("{:.1}", v * 100.0), expected);
+            assert!(v.to_string().len() <= 6, "{v} is not rounded");
+        }
         other => panic!("occupancy {other:?}"),
+    }
+    for row in occupancy.rows().skip(1) {
+        for c in [&row[5], &row[6]] {
+            if let Data::Float(v) = c {
+                assert!(v.to_string().len() <= 6, "{v} is not rounded");
+            }
+        }
     }
     // The ICU's alert on the day reported.
     assert!(matches!(
@@ -267,16 +313,49 @@ fn workbook_has_a_sheet_per_indicator_with_typed_cells() {
     assert_eq!(header(&consultas)[2], "Especialidade");
     assert_eq!(consultas.height(), 1 + common::SPECIALTIES + 1);
 
-    let stays = wb.worksheet_range("Permanencia").unwrap();
+    // What is overdue on the day, whatever month it was issued.
+    let overdue = wb.worksheet_range("Vencidos").unwrap();
+    assert_eq!(cell(&overdue, (1, 1)), Data::String("SulAmérica".into()));
+    assert_eq!(cell(&overdue, (1, 3)), Data::Float(218_700.45));
+    assert_eq!(cell(&overdue, (4, 1)), Data::String("Total".into()));
+    assert_eq!(cell(&overdue, (4, 3)), Data::Float(372_325.45));
+
+    let stays = wb.worksheet_range("Permanência").unwrap();
     assert_eq!(header(&stays)[..2], ["CID-10", "Diagnóstico"]);
     assert_eq!(
         cell(&stays, (7, 1)),
         Data::String("Gravidez, parto e puerpério".into())
     );
 
-    let readmissions = wb.worksheet_range("Reinternacoes").unwrap();
-    assert_eq!(header(&readmissions)[0], "Internação");
+    let readmissions = wb.worksheet_range("Reinternações").unwrap();
+    assert_eq!(
+        header(&readmissions)[..4],
+        ["Paciente", "CID-10", "Diagnóstico", "Setor"]
+    );
+    assert_eq!(
+        cell(&readmissions, (1, 0)),
+        Data::String("Maria Aparecida dos Santos".into())
+    );
+    assert_eq!(
+        cell(&readmissions, (1, 2)),
+        Data::String("Pneumonia não especificada".into())
+    );
+    assert_eq!(
+        cell(&readmissions, (1, 3)),
+        Data::String("Clínica Médica".into())
+    );
     assert_eq!(readmissions.height(), 1 + common::READMISSIONS);
+
+    let stock = wb.worksheet_range("Estoque").unwrap();
+    assert_eq!(
+        cell(&stock, (1, 1)),
+        Data::String("Noradrenalina 4 mg/4 mL".into())
+    );
+    assert_eq!(cell(&stock, (1, 5)), Data::String("Sem estoque".into()));
+    assert_eq!(
+        cell(&stock, (2, 5)),
+        Data::String("Abaixo do mínimo".into())
+    );
 
     let coverage = wb.worksheet_range("Cobertura").unwrap();
     assert_eq!(coverage.height(), 1 + common::COVERAGE);

@@ -88,7 +88,7 @@ async fn a_panic_is_an_enveloped_500_with_the_request_id_and_an_alert() {
 }
 
 #[derive(Clone, Default)]
-struct Sink(Arc<Mutex<Vec<u8>>>);
+pub(crate) struct Sink(pub(crate) Arc<Mutex<Vec<u8>>>);
 
 impl Write for Sink {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -156,7 +156,7 @@ async fn logs_carry_request_ids_but_no_personal_data() {
     }
 }
 
-fn tracing_subscriber_like(sink: Sink) -> impl tracing::Subscriber + Send + Sync {
+pub(crate) fn tracing_subscriber_like(sink: Sink) -> impl tracing::Subscriber + Send + Sync {
     tracing_subscriber::fmt()
         .json()
         .with_current_span(true)

@@ -179,6 +179,53 @@ pub struct MedicationCoverage {
     pub items: Vec<CoverageItem>,
 }
 
+/// What is overdue on the report's day, whatever month it was issued: entries still pending
+/// whose `due_on` is before the day.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Overdue {
+    pub entries: i64,
+    pub total_cents: i64,
+    /// Per insurer, the largest first; private pay as `insurer_id: null`.
+    pub insurers: Vec<OverdueInsurer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OverdueInsurer {
+    pub insurer_id: Option<String>,
+    pub name: String,
+    pub entries: i64,
+    pub total_cents: i64,
+    /// The oldest `due_on` among them.
+    pub oldest_due_on: NaiveDate,
+}
+
+/// A readmission as management reads it: whose, for what, where.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReadmissionLine {
+    pub admission_id: String,
+    pub patient_name: String,
+    /// The readmission's admitting diagnosis.
+    pub diagnosis_code: String,
+    pub diagnosis_text: String,
+    /// The sector it was admitted to.
+    pub sector_name: String,
+    pub admitted_on: NaiveDate,
+    /// When the previous admission ended.
+    pub previous_discharged_on: Option<NaiveDate>,
+    pub days_since_discharge: f64,
+}
+
+/// A medication out of stock or below its minimum.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StockLine {
+    pub medication_id: String,
+    pub name: String,
+    /// The unit it is counted in (`ampola`, `comprimido`, …).
+    pub unit: String,
+    pub stock_quantity: i64,
+    pub minimum_stock: i64,
+}
+
 /// An alert the report lists (occupancy, demand, coverage, overdue bills, operations).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportAlert {
@@ -206,5 +253,14 @@ pub struct DailyReport {
     pub readmissions: Readmissions,
     /// Stock now against the last 30 days' use; only those under the threshold.
     pub coverage: MedicationCoverage,
+    /// Pending entries due before `date`, whatever month they were issued.
+    #[serde(default)]
+    pub overdue: Overdue,
+    /// `readmissions.items`, named.
+    #[serde(default)]
+    pub readmitted: Vec<ReadmissionLine>,
+    /// Medications out of stock or below their minimum now, out of stock first.
+    #[serde(default)]
+    pub stock: Vec<StockLine>,
     pub alerts: Vec<ReportAlert>,
 }

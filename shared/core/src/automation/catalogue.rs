@@ -68,7 +68,7 @@ pub const CONSUMERS: &[Consumer] = &[
     },
     Consumer {
         name: "bill-discharge",
-        description: "RF24: a discharge bills the stay (tariff × census days)",
+        description: "RF24: a discharge bills the stay (tariff × census days); no tariff: billing is e-mailed",
         source: "hospital.admissions",
         detail_types: &["PatientDischarged"],
         handle: |c, e| Box::pin(consumers::bill_discharge(c, e)),
@@ -155,7 +155,7 @@ pub const JOBS: &[Job] = &[
     },
     Job {
         name: "alert-digest",
-        description: "RF26: the last hour's operational alerts to on-call",
+        description: "RF26: every operational alert not yet mailed, to on-call",
         schedule: Schedule::Every { minutes: 60 },
         run: |c| Box::pin(jobs::alert_digest(c)),
         needs: &[],

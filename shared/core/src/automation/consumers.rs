@@ -49,6 +49,8 @@ async fn get<R: Resource>(ctx: &Ctx, id: &str) -> DomainResult<Option<Record<R>>
 }
 
 /// An operational alert (RF26): a structured log line and an `OperationalAlert` event, in `tx`.
+/// `message` is for on-call, in pt-BR, with ids and facts but no personal data (it travels in an
+/// event).
 pub fn alert(tx: &mut Tx, kind: &str, subject: &str, message: &str) {
     tracing::warn!(alert = kind, subject, message, "operational alert");
     tx.event(DomainEvent::new(
@@ -57,6 +59,32 @@ pub fn alert(tx: &mut Tx, kind: &str, subject: &str, message: &str) {
         tx.now(),
         json!({"kind": kind, "subject": subject, "message": message}),
     ));
+}
+
+/// What on-call reads for an alert's kind.
+pub fn alert_label(kind: &str) -> &str {
+    match kind {
+        "missing_tariff" => "Tarifa ausente",
+        "server_error" => "Erro no servidor",
+        "job_failed" => "Tarefa falhou",
+        "bed_board" => "Quadro de leitos",
+        "bed_without_admission" => "Leito sem internação",
+        "admission_without_bed" => "Internação sem leito",
+        "patient_two_admissions" => "Paciente com duas internações",
+        "stock_mismatch" => "Estoque divergente",
+        other => other,
+    }
+}
+
+/// A bed kind as the hospital says it.
+pub fn bed_kind_label(kind: BedKind) -> &'static str {
+    match kind {
+        BedKind::Ward => "leito de enfermaria",
+        BedKind::PrivateRoom => "leito de apartamento",
+        BedKind::AdultIcu => "leito de UTI adulto",
+        BedKind::PediatricIcu => "leito de UTI pediátrica",
+        BedKind::NeonatalIcu => "leito de UTI neonatal",
+    }
 }
 
 // ---------------------------------------------------------------- RF24 billing on discharge
@@ -70,8 +98,10 @@ fn census_days(from: DateTime<Utc>, to: DateTime<Utc>, tz: chrono_tz::Tz) -> i64
 
 /// `PatientDischarged` → the stay's billing entry: each bed's tariff × its census days (at least
 /// one day in all), to the patient's insurer (or private pay), due after the insurer's payment
-/// terms (30 days for private pay). A missing tariff is an operational alert, never a wrong
-/// amount.
+/// terms (30 days for private pay). A missing tariff bills nothing (a guessed price would be
+/// wrong money): `BILLING_EMAILS` get an e-mail naming the patient, the sectors and the dates,
+/// to bill it by hand, and on-call an operational alert — both in the transaction that marks
+/// the event handled, so a redelivered event sends neither again.
 pub async fn bill_discharge(ctx: &Ctx, event: &DomainEvent) -> DomainResult<Handled> {
     let Some(admission_id) = detail_str(event, "admission_id") else {
         return Ok(Handled::Ignored("no admission_id".into()));
@@ -112,20 +142,44 @@ pub async fn bill_discharge(ctx: &Ctx, event: &DomainEvent) -> DomainResult<Hand
             .unwrap_or(BedKind::Ward);
         match tariffs::daily_rate(&ctx.deps, &stay.sector_id, kind, insurer_id.as_deref()).await? {
             Some((rate, _)) => lines.push((days, rate)),
-            None => missing.push(format!("sector {} ({:?} bed)", stay.sector_id, kind)),
+            None => {
+                let m = json!({"sector_id": stay.sector_id, "bed_kind": kind});
+                if !missing.contains(&m) {
+                    missing.push(m);
+                }
+            }
         }
     }
     if !missing.is_empty() {
+        let mut names = Vec::new();
+        for m in &missing {
+            let sector = m["sector_id"].as_str().unwrap_or_default();
+            let kind: BedKind =
+                serde_json::from_value(m["bed_kind"].clone()).unwrap_or(BedKind::Ward);
+            let name = get::<Sector>(ctx, sector)
+                .await?
+                .map_or_else(|| sector.to_string(), |s| s.data.name);
+            names.push(format!("{} no setor {name}", bed_kind_label(kind)));
+        }
         alert(
             &mut tx,
             "missing_tariff",
             admission_id,
             &format!(
-                "admission {admission_id} was not billed: no tariff for {}; bill it by hand",
-                missing.join(", ")
+                "internação {admission_id} sem faturamento: não há tarifa para {}; o faturamento foi avisado por e-mail",
+                names.join(" e ")
             ),
         );
-        return commit(ctx, tx, "alerted: missing tariff".into()).await;
+        notify::request(
+            &mut tx,
+            Notification {
+                template: "tariff_missing".into(),
+                to: vec![Recipient::List("billing".into())],
+                data: json!({"admission_id": admission_id, "missing": missing}),
+                attachments: Vec::new(),
+            },
+        );
+        return commit(ctx, tx, "billing told: missing tariff".into()).await;
     }
     let days: i64 = lines.iter().map(|(d, _)| d).sum();
     let amount: i64 = lines.iter().map(|(d, r)| d * r).sum();
@@ -236,30 +290,44 @@ pub async fn stock_low(ctx: &Ctx, event: &DomainEvent) -> DomainResult<Handled> 
 
 // ---------------------------------------------------------------- RF26 alerts
 
-/// `OperationalAlert` → kept for the hourly on-call digest (one e-mail per hour at most).
+/// Where kept alerts are listed, newest first (`GET /v1/automation/alerts`).
+pub const ALERTS: &str = "automation#alert";
+/// Alerts not yet in an on-call digest, oldest first.
+pub const UNMAILED: &str = "ops-alert#unmailed";
+/// Where the notifier's outcomes are listed, newest first (`GET /v1/automation/emails`).
+pub const EMAILS: &str = "automation#email";
+/// How long the automation's records (alerts, e-mails, job runs) are kept.
+pub const LOG_KEEP_SECS: i64 = 30 * 24 * 3600;
+
+/// `OperationalAlert` → kept, listed, and marked for the on-call digest, which mails every
+/// alert not yet mailed.
 pub async fn keep_alert(ctx: &Ctx, event: &DomainEvent) -> DomainResult<Handled> {
-    let hour = event.occurred_at.format("%Y-%m-%dT%H").to_string();
+    let at = crate::resource::record::rfc3339(event.occurred_at);
+    let order = format!("{at} {}", event.event_id);
     let mut item = Item::new();
-    item.insert("pk".into(), format!("ops-alerts#{hour}").into());
-    item.insert("sk".into(), event.event_id.clone().into());
+    item.insert("pk".into(), format!("ops-alert#{}", event.event_id).into());
+    item.insert("sk".into(), "ops-alert".into());
     item.insert(crate::resource::ENTITY.into(), "ops_alert".into());
-    item.insert(
-        "at".into(),
-        crate::resource::record::rfc3339(event.occurred_at).into(),
-    );
+    item.insert("id".into(), event.event_id.clone().into());
+    item.insert("at".into(), at.into());
     for f in ["kind", "subject", "message"] {
         item.insert(
             f.into(),
             event.detail.get(f).cloned().unwrap_or(Value::Null),
         );
     }
+    item.insert("state".into(), "unmailed".into());
+    item.insert("gsi1pk".into(), ALERTS.into());
+    item.insert("gsi1sk".into(), order.clone().into());
+    item.insert("gsi2pk".into(), UNMAILED.into());
+    item.insert("gsi2sk".into(), order.into());
     let mut tx = ctx.deps.tx();
     item.insert(
         crate::store::TTL.into(),
-        (tx.wall_secs() + 30 * 24 * 3600).into(),
+        (tx.wall_secs() + LOG_KEEP_SECS).into(),
     );
     tx.handled("keep-alert", &event.event_id);
-    tx.push(Write::put(item), Blame::Moved);
+    tx.push(Write::put_if(item, Condition::NotExists), Blame::Duplicate);
     commit(ctx, tx, "kept for the on-call digest".into()).await
 }
 
@@ -294,37 +362,79 @@ pub async fn send_notification(ctx: &Ctx, event: &DomainEvent) -> DomainResult<H
         Err(crate::store::StoreError::ConditionFailed { .. }) => return Ok(Handled::Duplicate),
         Err(e) => return Err(e.into()),
     }
-    let result = deliver(ctx, &notification).await;
-    let (state, outcome) = match &result {
-        Ok(Some(id)) => ("sent", format!("sent ({id})")),
-        Ok(None) => ("sent", "no recipient with an address; skipped".to_string()),
-        Err(DomainError::Validation(_)) => ("sent", "not sendable; dropped".to_string()),
-        Err(_) => ("failed", String::new()),
+    let mut to = Vec::new();
+    let result = deliver(ctx, &notification, &mut to).await;
+    // What the log says (`GET /v1/automation/emails`): sent, skipped (no address) or rejected
+    // (not sendable: a bad address, a template that failed); a transient failure is retried.
+    let (status, outcome, error) = match &result {
+        Ok(Some(id)) => ("sent", format!("sent ({id})"), None),
+        Ok(None) => (
+            "skipped",
+            "no recipient with an address; skipped".to_string(),
+            Some("nenhum destinatário com e-mail cadastrado".to_string()),
+        ),
+        Err(e @ DomainError::Validation(_)) => (
+            "rejected",
+            "not sendable; dropped".to_string(),
+            Some(e.to_string()),
+        ),
+        Err(_) => ("failed", String::new(), None),
     };
-    if state == "failed" {
+    if status == "failed" {
         // Free the claim so that the retry sends.
         let _ = store.transact(vec![Write::delete(key)]).await;
         return result.map(|_| Handled::Ignored(String::new()));
     }
+    let at = crate::resource::record::rfc3339(ctx.deps.calendar.now());
     let mut done = Item::new();
     done.insert("pk".into(), key.pk.into());
     done.insert("sk".into(), key.sk.into());
     done.insert(crate::resource::ENTITY.into(), "notification".into());
-    done.insert("state".into(), state.into());
+    done.insert("state".into(), "sent".into());
+    done.insert("id".into(), event.event_id.clone().into());
+    done.insert("status".into(), status.into());
     done.insert("template".into(), notification.template.clone().into());
-    done.insert(crate::store::TTL.into(), (wall + 30 * 24 * 3600).into());
+    done.insert("to".into(), json!(to));
+    done.insert("recipients".into(), json!(notification.to));
+    done.insert("at".into(), at.clone().into());
+    if let Ok(Some(id)) = &result {
+        done.insert("message_id".into(), id.clone().into());
+    }
+    if let Some(e) = error {
+        done.insert("error".into(), e.into());
+    }
+    done.insert("gsi1pk".into(), EMAILS.into());
+    done.insert("gsi1sk".into(), format!("{at} {}", event.event_id).into());
+    done.insert(crate::store::TTL.into(), (wall + LOG_KEEP_SECS).into());
     store.transact(vec![Write::put(done)]).await?;
     match result {
         Err(e) => {
             tracing::error!(template = %notification.template, error = %e, "notification not sendable");
             Ok(Handled::Ignored(outcome))
         }
-        Ok(_) => Ok(Handled::Done(outcome)),
+        Ok(None) => Ok(Handled::Ignored(outcome)),
+        Ok(Some(_)) => Ok(Handled::Done(outcome)),
     }
 }
 
-/// Resolves, renders and sends; `Ok(None)` when no recipient has an address.
-async fn deliver(ctx: &Ctx, n: &Notification) -> DomainResult<Option<String>> {
+/// Whether any of `recipients` has an address: a job asks for no e-mail nobody would get, and
+/// reports it as skipped.
+pub async fn reachable(ctx: &Ctx, recipients: &[Recipient]) -> DomainResult<bool> {
+    for r in recipients {
+        if !address_of(ctx, r).await?.is_empty() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Resolves, renders and sends; `Ok(None)` when no recipient has an address. The addresses
+/// it resolved are left in `to`.
+async fn deliver(
+    ctx: &Ctx,
+    n: &Notification,
+    resolved: &mut Vec<String>,
+) -> DomainResult<Option<String>> {
     let mut to = Vec::new();
     for r in &n.to {
         match address_of(ctx, r).await? {
@@ -336,6 +446,7 @@ async fn deliver(ctx: &Ctx, n: &Notification) -> DomainResult<Option<String>> {
         }
     }
     to.dedup();
+    resolved.clone_from(&to);
     if to.is_empty() {
         return Ok(None);
     }
@@ -474,6 +585,66 @@ async fn context_of(ctx: &Ctx, template: &str, data: &Value) -> DomainResult<Val
                 "patient_name": patient.map(|p| p.data.full_name),
                 "started_at": exam.data.started_at.map(|t| notify::when(t, tz)),
                 "hours": data.get("hours"),
+            })
+        }
+        "tariff_missing" => {
+            let Some(a) = get::<Admission>(ctx, s("admission_id")).await? else {
+                return Err(DomainError::invalid("admission_id", "admission gone"));
+            };
+            let patient = get::<Patient>(ctx, &a.data.patient_id).await?;
+            let insurer = match patient.as_ref().and_then(|p| p.data.insurer_id.clone()) {
+                Some(i) => get::<Insurer>(ctx, &i).await?.map(|i| i.data.name),
+                None => None,
+            };
+            let local = |t: DateTime<Utc>| notify::day(t.with_timezone(&tz).date_naive());
+            let mut ids: Vec<&str> = a
+                .data
+                .stays
+                .iter()
+                .map(|st| st.sector_id.as_str())
+                .collect();
+            ids.extend(
+                data["missing"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|m| m["sector_id"].as_str()),
+            );
+            ids.sort_unstable();
+            ids.dedup();
+            let mut names = std::collections::HashMap::new();
+            for id in ids {
+                let n = get::<Sector>(ctx, id)
+                    .await?
+                    .map_or_else(|| id.to_string(), |s| s.data.name);
+                names.insert(id.to_string(), n);
+            }
+            let name_of = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string());
+            let mut missing = Vec::new();
+            for m in data["missing"].as_array().into_iter().flatten() {
+                let kind: BedKind =
+                    serde_json::from_value(m["bed_kind"].clone()).unwrap_or(BedKind::Ward);
+                missing.push(json!({
+                    "sector_name": name_of(m["sector_id"].as_str().unwrap_or_default()),
+                    "bed_kind": bed_kind_label(kind),
+                }));
+            }
+            let mut stays = Vec::new();
+            for st in &a.data.stays {
+                stays.push(json!({
+                    "sector_name": name_of(&st.sector_id),
+                    "from": local(st.from),
+                    "to": local(st.to.unwrap_or(st.from)),
+                }));
+            }
+            json!({
+                "admission_id": a.id,
+                "patient_name": patient.map(|p| p.data.full_name),
+                "insurer_name": insurer,
+                "missing": missing,
+                "stays": stays,
+                "admitted_on": a.data.admitted_at.map(local),
+                "discharged_on": a.data.discharge.as_ref().map(|d| local(d.discharged_at)),
             })
         }
         "stock_low" => {

@@ -3,7 +3,7 @@
 //! transaction as the request for the e-mail), so a repeated, overlapping or late run sends
 //! nothing new.
 
-use super::consumers::{alert, commit, once_a_day};
+use super::consumers::{alert, alert_label, commit, once_a_day, reachable};
 use super::notify::{self, Notification, Recipient};
 use super::relay;
 use super::{Ctx, Handled};
@@ -48,7 +48,18 @@ fn tally(outcomes: &[(String, Handled)]) -> Value {
         .iter()
         .filter(|(_, h)| matches!(h, Handled::Duplicate))
         .count();
-    json!({"acted_on": sent, "already_done": already})
+    let skipped: Vec<&String> = outcomes
+        .iter()
+        .filter(|(_, h)| matches!(h, Handled::Ignored(_)))
+        .map(|(s, _)| s)
+        .collect();
+    json!({"acted_on": sent, "already_done": already, "skipped": skipped})
+}
+
+/// What a job reports for a subject whose recipients have no e-mail address: nothing is asked
+/// for, so a later run sends once one is registered.
+fn no_address() -> Handled {
+    Handled::Ignored("no recipient with an e-mail address".into())
 }
 
 // ---------------------------------------------------------------- RF22 reminders
@@ -68,6 +79,11 @@ pub async fn reminders(ctx: &Ctx) -> DomainResult<Report> {
             AppointmentStatus::Booked | AppointmentStatus::CheckedIn
         )
     }) {
+        let to = vec![Recipient::Patient(a.data.patient_id.clone())];
+        if !reachable(ctx, &to).await? {
+            outcomes.push((a.id.clone(), no_address()));
+            continue;
+        }
         let mut tx = ctx.deps.tx();
         // Once per appointment and start time: a moved appointment is reminded again.
         let mut marker = Item::new();
@@ -86,7 +102,7 @@ pub async fn reminders(ctx: &Ctx) -> DomainResult<Report> {
             &mut tx,
             Notification {
                 template: "appointment_reminder".into(),
-                to: vec![Recipient::Patient(a.data.patient_id.clone())],
+                to,
                 data: json!({"appointment_id": a.id, "starts_at": rfc3339(a.data.starts_at)}),
                 attachments: Vec::new(),
             },
@@ -124,6 +140,11 @@ pub async fn beds_low(ctx: &Ctx) -> DomainResult<Report> {
         if percent >= threshold {
             continue;
         }
+        let to = vec![Recipient::Sector(sector.clone())];
+        if !reachable(ctx, &to).await? {
+            outcomes.push((sector, no_address()));
+            continue;
+        }
         let mut tx = ctx.deps.tx();
         let (today, now) = (tx.today(), tx.now());
         once_a_day(&mut tx, "beds_low", &sector, today);
@@ -131,11 +152,11 @@ pub async fn beds_low(ctx: &Ctx) -> DomainResult<Report> {
             &mut tx,
             Notification {
                 template: "beds_low".into(),
-                to: vec![Recipient::Sector(sector.clone())],
+                to,
                 data: json!({
                     "sector_id": sector, "free": free, "total": total,
-                    "percent": format!("{percent:.1}").replace('.', ","),
-                    "threshold": threshold, "at": rfc3339(now),
+                    "percent": notify::decimal(percent, 1),
+                    "threshold": notify::figure(threshold), "at": rfc3339(now),
                 }),
                 attachments: Vec::new(),
             },
@@ -163,15 +184,21 @@ pub async fn billing_overdue(ctx: &Ctx) -> DomainResult<Report> {
             .push(e.id.clone());
     }
     let mut outcomes = Vec::new();
+    let billing_list = vec![Recipient::List("billing".into())];
+    let can_mail = reachable(ctx, &billing_list).await?;
     for (insurer, ids) in by_insurer {
         let subject = insurer.clone().unwrap_or_else(|| "private".into());
+        if !can_mail {
+            outcomes.push((subject, no_address()));
+            continue;
+        }
         let mut tx = ctx.deps.tx();
         once_a_day(&mut tx, "billing_overdue", &subject, today);
         notify::request(
             &mut tx,
             Notification {
                 template: "billing_overdue".into(),
-                to: vec![Recipient::List("billing".into())],
+                to: billing_list.clone(),
                 data: json!({
                     "insurer_id": insurer, "entry_ids": ids,
                     "overdue_days": ctx.settings.overdue_days,
@@ -204,6 +231,11 @@ pub async fn exams_overdue(ctx: &Ctx) -> DomainResult<Report> {
         .iter()
         .filter(|e| e.data.started_at.is_some_and(|s| s < cutoff))
     {
+        let to = vec![Recipient::Doctor(exam.data.doctor_id.clone())];
+        if !reachable(ctx, &to).await? {
+            outcomes.push((exam.id.clone(), no_address()));
+            continue;
+        }
         let mut tx = ctx.deps.tx();
         let today = tx.today();
         once_a_day(&mut tx, "exam_overdue", &exam.id, today);
@@ -211,7 +243,7 @@ pub async fn exams_overdue(ctx: &Ctx) -> DomainResult<Report> {
             &mut tx,
             Notification {
                 template: "exam_overdue".into(),
-                to: vec![Recipient::Doctor(exam.data.doctor_id.clone())],
+                to,
                 data: json!({"exam_id": exam.id, "hours": hours}),
                 attachments: Vec::new(),
             },
@@ -302,7 +334,13 @@ pub async fn stock_sweep(ctx: &Ctx) -> DomainResult<Report> {
     let query = Query::index(Index::Gsi2, "medication#below_minimum");
     let low = records::<Medication>(all(ctx, query).await?);
     let mut outcomes = Vec::new();
+    let pharmacy = vec![Recipient::List("pharmacy".into())];
+    let can_mail = reachable(ctx, &pharmacy).await?;
     for m in &low {
+        if !can_mail {
+            outcomes.push((m.id.clone(), no_address()));
+            continue;
+        }
         let mut tx = ctx.deps.tx();
         let today = tx.today();
         once_a_day(&mut tx, "stock_low", &m.id, today);
@@ -310,7 +348,7 @@ pub async fn stock_sweep(ctx: &Ctx) -> DomainResult<Report> {
             &mut tx,
             Notification {
                 template: "stock_low".into(),
-                to: vec![Recipient::List("pharmacy".into())],
+                to: pharmacy.clone(),
                 data: json!({"medication_id": m.id}),
                 attachments: Vec::new(),
             },
@@ -322,40 +360,84 @@ pub async fn stock_sweep(ctx: &Ctx) -> DomainResult<Report> {
 
 // ---------------------------------------------------------------- RF26 digest
 
-/// The previous hour's operational alerts: one e-mail to `ONCALL_EMAILS` (at most one an
-/// hour).
+/// Alerts one digest e-mail lists at most (its transaction also marks each one mailed).
+const DIGEST_MAX: usize = 90;
+
+/// Every operational alert not yet mailed, in e-mails of at most [`DIGEST_MAX`] to
+/// `ONCALL_EMAILS`, times in the hospital's time zone. Each e-mail is requested in the
+/// transaction that marks its alerts mailed, conditional on their still being unmailed, so an
+/// alert is in exactly one digest however runs overlap; with no on-call address the alerts
+/// stay unmailed for a later run.
 pub async fn alert_digest(ctx: &Ctx) -> DomainResult<Report> {
-    let hour = (ctx.deps.calendar.now() - Duration::hours(1))
-        .format("%Y-%m-%dT%H")
-        .to_string();
-    let items = all(ctx, Query::table(format!("ops-alerts#{hour}"))).await?;
+    let items = all(ctx, Query::index(Index::Gsi2, super::consumers::UNMAILED)).await?;
     if items.is_empty() {
-        return Ok(json!({"hour": hour, "alerts": 0}));
+        return Ok(json!({"alerts": 0, "mailed": 0}));
     }
-    let alerts: Vec<Value> = items
-        .iter()
-        .map(|i| {
-            let at = i
-                .get("at")
-                .and_then(Value::as_str)
-                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                .map(|t| notify::when(t.with_timezone(&chrono::Utc), ctx.deps.calendar.tz()));
-            json!({"at": at, "kind": i.get("kind"), "message": i.get("message")})
-        })
-        .collect();
-    let mut tx = ctx.deps.tx();
-    tx.handled("alert-digest", &hour);
-    notify::request(
-        &mut tx,
-        Notification {
-            template: "oncall_alert".into(),
-            to: vec![Recipient::List("oncall".into())],
-            data: json!({"alerts": alerts, "count": alerts.len(), "period": hour}),
-            attachments: Vec::new(),
-        },
-    );
-    let h = commit(ctx, tx, "digest requested".into()).await?;
-    Ok(json!({"hour": hour, "alerts": items.len(), "outcome": h.describe()}))
+    let oncall = vec![Recipient::List("oncall".into())];
+    if !reachable(ctx, &oncall).await? {
+        return Ok(json!({
+            "alerts": items.len(), "mailed": 0,
+            "skipped": "no address: ONCALL_EMAILS is empty",
+        }));
+    }
+    let tz = ctx.deps.calendar.tz();
+    let local = |i: &Item| {
+        i.get("at")
+            .and_then(Value::as_str)
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| notify::when(t.with_timezone(&chrono::Utc), tz))
+    };
+    let (mut mailed, mut raced, mut emails) = (0, 0, 0);
+    for batch in items.chunks(DIGEST_MAX) {
+        let alerts: Vec<Value> = batch
+            .iter()
+            .map(|i| {
+                let kind = i.get("kind").and_then(Value::as_str).unwrap_or_default();
+                json!({"at": local(i), "kind": alert_label(kind), "message": i.get("message")})
+            })
+            .collect();
+        let mut tx = ctx.deps.tx();
+        let now = rfc3339(tx.now());
+        for i in batch {
+            let Some(key) = Key::of(i) else { continue };
+            tx.push(
+                crate::store::Write::update_if(
+                    key,
+                    crate::store::Update::new()
+                        .set("state", "mailed")
+                        .set("mailed_at", now.clone())
+                        .remove("gsi2pk")
+                        .remove("gsi2sk"),
+                    crate::store::Condition::equals("state", "unmailed"),
+                ),
+                crate::resource::Blame::Duplicate,
+            );
+        }
+        notify::request(
+            &mut tx,
+            Notification {
+                template: "oncall_alert".into(),
+                to: oncall.clone(),
+                data: json!({
+                    "alerts": alerts, "count": alerts.len(),
+                    "from": batch.first().and_then(local),
+                    "to": batch.last().and_then(local),
+                }),
+                attachments: Vec::new(),
+            },
+        );
+        match commit(ctx, tx, "digest requested".into()).await? {
+            Handled::Done(_) => {
+                mailed += batch.len();
+                emails += 1;
+            }
+            // Another run mailed some of them meanwhile: the next run takes what is left.
+            _ => raced += batch.len(),
+        }
+    }
+    Ok(
+        json!({"alerts": items.len(), "mailed": mailed, "emails": emails, "left_to_another_run": raced}),
+    )
 }
 
 // ---------------------------------------------------------------- RF26 consistency scan
@@ -409,8 +491,11 @@ pub async fn consistency_scan(ctx: &Ctx) -> DomainResult<Report> {
                     "bed_board".into(),
                     format!("{}#{}", sector.id, t.status),
                     format!(
-                        "sector {}: the bed board counts {} {} beds, the beds say {real}",
-                        sector.id, t.count, t.status
+                        "setor {} ({}): o quadro de leitos conta {} com status {}, os leitos dizem {real}",
+                        sector.data.name,
+                        sector.id,
+                        notify::count(t.count, "leito"),
+                        t.status
                     ),
                 ));
             }
@@ -421,7 +506,10 @@ pub async fn consistency_scan(ctx: &Ctx) -> DomainResult<Report> {
                 violations.push((
                     "bed_without_admission".into(),
                     b.id.clone(),
-                    format!("bed {} is occupied but no open admission holds it", b.id),
+                    format!(
+                        "leito {} ({}) do setor {} está ocupado, mas nenhuma internação aberta o ocupa",
+                        b.data.code, b.id, sector.data.name
+                    ),
                 ));
             }
         }
@@ -435,7 +523,9 @@ pub async fn consistency_scan(ctx: &Ctx) -> DomainResult<Report> {
             violations.push((
                 "admission_without_bed".into(),
                 admission_id.clone(),
-                format!("admission {admission_id} is open but its bed {bed_id} is not occupied"),
+                format!(
+                    "internação {admission_id} está aberta, mas seu leito {bed_id} não está ocupado"
+                ),
             ));
         }
     }
@@ -444,8 +534,8 @@ pub async fn consistency_scan(ctx: &Ctx) -> DomainResult<Report> {
             "patient_two_admissions".into(),
             patient.clone(),
             format!(
-                "patient {patient} has {} open admissions: {}",
-                open.len(),
+                "paciente {patient} tem {} abertas: {}",
+                notify::count(open.len() as i64, "internação"),
                 open.join(", ")
             ),
         ));
@@ -593,8 +683,8 @@ async fn stock_mismatches(ctx: &Ctx) -> DomainResult<Vec<(String, String, String
                 "stock_mismatch".to_string(),
                 m.id.clone(),
                 format!(
-                    "medication {}: stock {} but its movements add up to {stock}",
-                    m.id, m.data.stock_quantity
+                    "medicamento {} ({}): estoque {}, mas suas movimentações somam {stock}",
+                    m.data.name, m.id, m.data.stock_quantity
                 ),
             ));
             continue;

@@ -12,12 +12,14 @@
 //! - [`notify`]: e-mails: the mailer port, the templates (pt-BR, HTML and text), and the
 //!   `NotificationRequested` events every other part asks for an e-mail with.
 //! - [`relay`]: moving outbox records to the event bus, exactly once in effect.
+//! - [`runs`]: every job run recorded (outcome, counts, error); a failed one alerts on-call.
 
 pub mod catalogue;
 pub mod consumers;
 pub mod jobs;
 pub mod notify;
 pub mod relay;
+pub mod runs;
 
 use crate::events::DomainEvent;
 use crate::resource::Deps;

@@ -118,15 +118,97 @@ pub fn day(d: chrono::NaiveDate) -> String {
 pub fn money(cents: i64) -> String {
     let sign = if cents < 0 { "-" } else { "" };
     let cents = cents.unsigned_abs();
-    let reais = (cents / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in reais.chars().enumerate() {
-        if i > 0 && (reais.len() - i).is_multiple_of(3) {
-            grouped.push('.');
-        }
-        grouped.push(c);
-    }
+    let grouped = thousands(i64::try_from(cents / 100).unwrap_or(i64::MAX));
     format!("{sign}R$ {grouped},{:02}", cents % 100)
+}
+
+/// `x` with `places` decimals and a decimal comma: `85,3`.
+pub fn decimal(x: f64, places: usize) -> String {
+    format!("{x:.places$}").replace('.', ",")
+}
+
+/// A setting as people write it: `10` for a whole number, `85,5` otherwise.
+pub fn figure(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        decimal(x, 1)
+    }
+}
+
+/// The plural of a pt-BR noun as units and things are named in the hospital (`ampola` →
+/// `ampolas`, `frasco-ampola` → `frascos-ampola`, `comprimido` → `comprimidos`, `leito` →
+/// `leitos`); abbreviations (`mL`, `UI`, `g`) do not change. The rules of the language's
+/// regular nouns, enough for the words a hospital counts in: no dictionary crate covers pt-BR.
+pub fn plural_of(word: &str) -> String {
+    if let Some((head, tail)) = word.split_once('-') {
+        // A compound of two nouns varies in the first (frascos-ampola).
+        return format!("{}-{tail}", plural_of(head));
+    }
+    if let Some((head, tail)) = word.split_once(' ') {
+        // A noun and its complement (leito livre → leitos livres, dose de ataque → doses de
+        // ataque): the complement varies unless it starts with a preposition.
+        let tail = match tail.split_once(' ') {
+            Some((first, _)) if ["de", "do", "da", "com", "em", "para"].contains(&first) => {
+                tail.to_string()
+            }
+            _ => tail.split(' ').map(plural_of).collect::<Vec<_>>().join(" "),
+        };
+        return format!("{} {tail}", plural_of(head));
+    }
+    let lower = word.to_lowercase();
+    let abbreviation = word.chars().count() <= 2
+        || word.chars().any(|c| c.is_uppercase())
+        || !word.chars().any(|c| "aeiouáéíóúâêôãõà".contains(c));
+    if abbreviation {
+        return word.to_string();
+    }
+    let stem = |n: usize| {
+        word.chars()
+            .take(word.chars().count() - n)
+            .collect::<String>()
+    };
+    if lower.ends_with("ão") {
+        format!("{}ões", stem(2))
+    } else if lower.ends_with("al") || lower.ends_with("el") && !lower.ends_with("vel") {
+        format!("{}is", stem(1))
+    } else if lower.ends_with("vel") {
+        format!("{}eis", stem(2))
+    } else if lower.ends_with("ol") || lower.ends_with("ul") {
+        format!("{}is", stem(1))
+    } else if lower.ends_with('m') {
+        format!("{}ns", stem(1))
+    } else if lower.ends_with('r') || lower.ends_with('z') {
+        format!("{word}es")
+    } else if lower.ends_with('s') || lower.ends_with('x') {
+        word.to_string()
+    } else {
+        format!("{word}s")
+    }
+}
+
+/// `1 ampola`, `45 ampolas`, `0 leitos livres`, `1.234 comprimidos`: a count and its noun,
+/// singular only for one (in pt-BR zero takes the plural).
+pub fn count(n: i64, singular: &str) -> String {
+    let noun = if n.abs() == 1 {
+        singular.to_string()
+    } else {
+        plural_of(singular)
+    };
+    format!("{} {noun}", thousands(n))
+}
+
+/// `1.234`.
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
 }
 
 /// The templates, compiled in: `<name>.subject`, `<name>.txt` and `<name>.html` each.
@@ -205,6 +287,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/oncall_alert.html"),
     ),
     (
+        "tariff_missing.subject",
+        include_str!("templates/tariff_missing.subject"),
+    ),
+    (
+        "tariff_missing.txt",
+        include_str!("templates/tariff_missing.txt"),
+    ),
+    (
+        "tariff_missing.html",
+        include_str!("templates/tariff_missing.html"),
+    ),
+    (
         "daily_report.subject",
         include_str!("templates/daily_report.subject"),
     ),
@@ -237,6 +331,11 @@ fn environment() -> &'static minijinja::Environment<'static> {
             } else {
                 minijinja::AutoEscape::None
             }
+        });
+        // `{{ 45 | count("ampola") }}` → `45 ampolas`; `{{ 85.25 | decimal(1) }}` → `85,3`.
+        env.add_filter("count", |n: i64, singular: String| count(n, &singular));
+        env.add_filter("decimal", |x: f64, places: Option<usize>| {
+            decimal(x, places.unwrap_or(1))
         });
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
@@ -295,6 +394,23 @@ mod tests {
             .unwrap()
             .with_timezone(&Utc);
         assert_eq!(when(t, chrono_tz::America::Sao_Paulo), "02/03/2026 10:05");
+    }
+
+    #[test]
+    fn counts_read_as_in_brazil() {
+        assert_eq!(count(45, "ampola"), "45 ampolas");
+        assert_eq!(count(1, "ampola"), "1 ampola");
+        assert_eq!(count(0, "leito livre"), "0 leitos livres");
+        assert_eq!(count(2, "frasco-ampola"), "2 frascos-ampola");
+        assert_eq!(count(1234, "comprimido"), "1.234 comprimidos");
+        assert_eq!(count(3, "alerta operacional"), "3 alertas operacionais");
+        assert_eq!(count(2, "lançamento vencido"), "2 lançamentos vencidos");
+        assert_eq!(count(2, "dose de ataque"), "2 doses de ataque");
+        assert_eq!(count(5, "mL"), "5 mL");
+        assert_eq!(count(2, "cápsula"), "2 cápsulas");
+        assert_eq!(count(2, "internação"), "2 internações");
+        assert_eq!(decimal(85.26, 1), "85,3");
+        assert_eq!(decimal(10.0, 1), "10,0");
     }
 
     #[test]

@@ -184,6 +184,9 @@ pub trait Resource:
     /// Server-maintained fields a change sets (when a status moved, …), before validation.
     /// `today` is the hospital's date at `now`.
     fn stamp(&mut self, _before: Option<&Self>, _now: DateTime<Utc>, _today: chrono::NaiveDate) {}
+    /// Server fields naming who made a change (the caller's `sub`), set after [`Self::stamp`]
+    /// on updates made for a caller.
+    fn by(&mut self, _before: Option<&Self>, _actor: &str) {}
     /// What else a change of this resource writes in its transaction: domain events for the
     /// outbox, history items. Called for creates, updates and deletes alike.
     fn on_change(_change: &Change<'_, Self>, _tx: &mut Tx) {}

@@ -485,6 +485,19 @@ impl<R: Resource> Repository<R> {
         patch: &Value,
         if_match: Option<u64>,
     ) -> DomainResult<Record<R>> {
+        self.update_by(parent_id, id, patch, if_match, None).await
+    }
+
+    /// [`Self::update`] made for `actor` (the caller's `sub`), which [`Resource::by`] may
+    /// record.
+    pub async fn update_by(
+        &self,
+        parent_id: Option<&str>,
+        id: &str,
+        patch: &Value,
+        if_match: Option<u64>,
+        actor: Option<&str>,
+    ) -> DomainResult<Record<R>> {
         if !patch.is_object() {
             return Err(DomainError::invalid(
                 "",
@@ -506,6 +519,9 @@ impl<R: Resource> Repository<R> {
             }
             let mut tx = self.deps.tx();
             data.stamp(Some(&current.data), tx.now(), tx.today());
+            if let Some(actor) = actor {
+                data.by(Some(&current.data), actor);
+            }
             let record = current.next(data, tx.now());
             tx.update(&current, &record);
             let change = Change {

@@ -156,12 +156,13 @@ fn cover(l: &mut Layout<'_>, r: &DailyReport) -> f32 {
         },
         Card {
             label: "Vencido a receber".into(),
-            value: fmt::money(Some(t.overdue_cents)),
+            value: fmt::money(Some(r.overdue.total_cents)),
+            // Whatever month they were issued in: what is overdue on the day.
             note: Some(format!(
-                "inadimplência: {}",
-                fmt::pct(t.overdue_rate_percent)
+                "{} de qualquer mês",
+                fmt::count(r.overdue.entries, "lançamento")
             )),
-            alert: t.overdue_cents > 0,
+            alert: r.overdue.total_cents > 0,
         },
         Card {
             label: "Reinternação em 30 dias".into(),
@@ -223,19 +224,32 @@ fn cover_contents(l: &mut Layout<'_>, r: &DailyReport, y: f32, contents: &[(&str
         y += 17.0;
         l.text((LEFT, y), 10.0, false, MUTED, "Nenhum alerta");
     }
-    let room = ((BOTTOM - y) / 16.0).floor().max(1.0) as usize;
-    let shown = if r.alerts.len() > room {
-        room - 1
-    } else {
-        room
-    };
-    for a in r.alerts.iter().take(shown) {
+    // Each alert whole, wrapped at spaces (never cut mid-word); those that do not fit are
+    // counted, with the page that lists them all.
+    let wrapped: Vec<Vec<String>> = r
+        .alerts
+        .iter()
+        .map(|a| l.fonts.regular.wrap(&a.message, 9.0, WIDTH - 95.0))
+        .collect();
+    let mut shown = 0;
+    for (i, (a, lines)) in r.alerts.iter().zip(&wrapped).enumerate() {
+        let need = 16.0 + 11.0 * (lines.len().max(1) - 1) as f32;
+        // Keep a line for "e mais N" unless this is the last alert.
+        let reserve = if i + 1 < r.alerts.len() { 16.0 } else { 0.0 };
+        if y + need + reserve > BOTTOM {
+            break;
+        }
         y += 16.0;
         let kind = fmt::alert_kind(&a.kind);
         l.rect((LEFT, y - 7.0, 4.0, 4.0), ALERT);
         l.text((LEFT + 10.0, y), 9.0, true, ALERT, &kind);
-        let message = l.fonts.regular.fit(&a.message, 9.0, WIDTH - 95.0);
-        l.text((LEFT + 95.0, y), 9.0, false, INK, &message);
+        for (n, line) in lines.iter().enumerate() {
+            if n > 0 {
+                y += 11.0;
+            }
+            l.text((LEFT + 95.0, y), 9.0, false, INK, line);
+        }
+        shown += 1;
     }
     if r.alerts.len() > shown {
         y += 16.0;
@@ -587,7 +601,8 @@ fn billing(l: &mut Layout<'_>, r: &DailyReport) -> usize {
                 alert: false,
             },
             Card {
-                label: "Vencido".into(),
+                // The month's entries only; all that is overdue is in the table below.
+                label: "Vencido (emitidos no mês)".into(),
                 value: fmt::money(Some(t.overdue_cents)),
                 note: Some(format!(
                     "inadimplência: {}",
@@ -659,6 +674,45 @@ fn billing(l: &mut Layout<'_>, r: &DailyReport) -> usize {
             ALERT,
         );
     }
+    let o = &r.overdue;
+    l.subheading(
+        &format!(
+            "Vencido a receber em {}: {} — lançamentos pendentes de qualquer mês",
+            fmt::day(r.date),
+            fmt::money(Some(o.total_cents))
+        ),
+        60.0,
+    );
+    let columns = [
+        col("Convênio", 3.0, Align::Left),
+        col("Lançamentos", 1.2, Align::Right),
+        col("Vencido", 1.6, Align::Right),
+        col("Vencido desde", 1.4, Align::Right),
+    ];
+    let mut rows: Vec<Row> = o
+        .insurers
+        .iter()
+        .map(|i| {
+            Row::new(vec![
+                i.name.as_str().into(),
+                fmt::int(i.entries).into(),
+                Cell::alert(fmt::money(Some(i.total_cents))),
+                fmt::day(i.oldest_due_on).into(),
+            ])
+        })
+        .collect();
+    if !rows.is_empty() {
+        rows.push(
+            Row::new(vec![
+                "Total".into(),
+                fmt::int(o.entries).into(),
+                fmt::money(Some(o.total_cents)).into(),
+                "".into(),
+            ])
+            .kind(RowKind::Total),
+        );
+    }
+    l.table(&columns, &rows, "Nada vencido a receber.");
     page
 }
 
@@ -783,17 +837,25 @@ fn readmissions(l: &mut Layout<'_>, r: &DailyReport) -> usize {
 
     l.subheading("Reinternações do período", 50.0);
     let columns = [
-        col("Internação", 2.6, Align::Left),
-        col("Internação anterior", 2.6, Align::Left),
-        col("Dias desde a alta anterior", 1.6, Align::Right),
+        col("Paciente", 2.1, Align::Left),
+        col("Diagnóstico", 2.6, Align::Left),
+        col("Setor", 1.4, Align::Left),
+        col("Reinternação", 1.1, Align::Right),
+        col("Alta anterior", 1.1, Align::Right),
+        col("Dias após a alta", 1.1, Align::Right),
     ];
-    let rows: Vec<Row> = x
-        .items
+    let rows: Vec<Row> = r
+        .readmitted
         .iter()
         .map(|i| {
             Row::new(vec![
-                i.admission_id.as_str().into(),
-                i.previous_admission_id.as_str().into(),
+                i.patient_name.as_str().into(),
+                format!("{} {}", i.diagnosis_code, i.diagnosis_text).into(),
+                i.sector_name.as_str().into(),
+                fmt::day(i.admitted_on).into(),
+                i.previous_discharged_on
+                    .map_or_else(|| NONE.to_string(), fmt::day)
+                    .into(),
                 fmt::dec(i.days_since_discharge, 1).into(),
             ])
         })
@@ -841,6 +903,34 @@ fn coverage(l: &mut Layout<'_>, r: &DailyReport) -> usize {
         &columns,
         &rows,
         "Nenhum medicamento abaixo do limite de cobertura.",
+    );
+    l.subheading("Sem estoque ou abaixo do mínimo", 50.0);
+    let columns = [
+        col("Medicamento", 3.5, Align::Left),
+        col("Estoque", 1.6, Align::Right),
+        col("Mínimo", 1.6, Align::Right),
+        col("Situação", 1.6, Align::Left),
+    ];
+    let rows: Vec<Row> = r
+        .stock
+        .iter()
+        .map(|m| {
+            Row::new(vec![
+                m.name.as_str().into(),
+                fmt::count(m.stock_quantity, &m.unit).into(),
+                fmt::count(m.minimum_stock, &m.unit).into(),
+                Cell::alert(if m.stock_quantity <= 0 {
+                    "Sem estoque"
+                } else {
+                    "Abaixo do mínimo"
+                }),
+            ])
+        })
+        .collect();
+    l.table(
+        &columns,
+        &rows,
+        "Nenhum medicamento sem estoque ou abaixo do mínimo.",
     );
     page
 }

@@ -325,6 +325,91 @@ fn coverage() -> MedicationCoverage {
     }
 }
 
+/// Each readmission named: patients, diagnoses and sectors as a manager reads them.
+fn readmitted() -> Vec<ReadmissionLine> {
+    const NAMES: [&str; 5] = [
+        "Maria Aparecida dos Santos",
+        "José Carlos Ferreira",
+        "Antônia Lúcia de Oliveira Guimarães",
+        "João Pedro Araújo",
+        "Francisca das Chagas Souza",
+    ];
+    const DIAGNOSES: [(&str, &str); 3] = [
+        ("J18.9", "Pneumonia não especificada"),
+        ("I50.0", "Insuficiência cardíaca congestiva"),
+        (
+            "N39.0",
+            "Infecção do trato urinário de localização não especificada",
+        ),
+    ];
+    readmissions()
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, r)| ReadmissionLine {
+            admission_id: r.admission_id.clone(),
+            patient_name: NAMES[i % NAMES.len()].to_string(),
+            diagnosis_code: DIAGNOSES[i % 3].0.to_string(),
+            diagnosis_text: DIAGNOSES[i % 3].1.to_string(),
+            sector_name: ["Clínica Médica", "UTI Adulto"][i % 2].to_string(),
+            admitted_on: date() - Days::new((i % 29) as u64),
+            previous_discharged_on: Some(date() - Days::new((i % 29) as u64 + 3)),
+            days_since_discharge: r.days_since_discharge,
+        })
+        .collect()
+}
+
+/// What is overdue on the day: R$ 372 mil, most of it issued in earlier months.
+pub fn overdue() -> Overdue {
+    let insurers = vec![
+        OverdueInsurer {
+            insurer_id: Some("ins-sulamerica".into()),
+            name: "SulAmérica".into(),
+            entries: 41,
+            total_cents: 21_870_045,
+            oldest_due_on: NaiveDate::from_ymd_opt(2026, 8, 14).unwrap(),
+        },
+        OverdueInsurer {
+            insurer_id: Some("ins-unimed".into()),
+            name: "Unimed".into(),
+            entries: 23,
+            total_cents: 11_230_000,
+            oldest_due_on: NaiveDate::from_ymd_opt(2026, 9, 2).unwrap(),
+        },
+        OverdueInsurer {
+            insurer_id: None,
+            name: "Particular".into(),
+            entries: 9,
+            total_cents: 4_132_500,
+            oldest_due_on: NaiveDate::from_ymd_opt(2026, 10, 20).unwrap(),
+        },
+    ];
+    Overdue {
+        entries: insurers.iter().map(|i| i.entries).sum(),
+        total_cents: insurers.iter().map(|i| i.total_cents).sum(),
+        insurers,
+    }
+}
+
+/// Out of stock and below the minimum.
+pub fn stock() -> Vec<StockLine> {
+    [
+        ("Noradrenalina 4 mg/4 mL", "ampola", 0, 20),
+        ("Ceftriaxona 1 g", "frasco-ampola", 1, 30),
+        ("Enoxaparina sódica 40 mg/0,4 mL", "seringa", 45, 60),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, (name, unit, stock, minimum))| StockLine {
+        medication_id: format!("med-s{i}"),
+        name: name.to_string(),
+        unit: unit.to_string(),
+        stock_quantity: *stock,
+        minimum_stock: *minimum,
+    })
+    .collect()
+}
+
 fn alerts() -> Vec<ReportAlert> {
     [
         ("occupancy", "UTI Adulto acima de 85% de ocupação há 5 dias (desde 24/11/2026)."),
@@ -353,6 +438,9 @@ pub fn report() -> DailyReport {
         length_of_stay: length_of_stay(),
         readmissions: readmissions(),
         coverage: coverage(),
+        overdue: overdue(),
+        readmitted: readmitted(),
+        stock: stock(),
         alerts: alerts(),
     }
 }
@@ -390,6 +478,9 @@ pub fn empty_report() -> DailyReport {
             items: Vec::new(),
         },
         coverage: MedicationCoverage { items: Vec::new() },
+        overdue: Overdue::default(),
+        readmitted: Vec::new(),
+        stock: Vec::new(),
         alerts: Vec::new(),
     }
 }

@@ -132,7 +132,10 @@ async fn automation_few_free_beds_alert_once_a_day() {
     );
     let mail = &emails_to(&local, "alertas@example.com", "Poucos leitos livres")[0];
     assert!(mail.subject.contains("Clínica Médica"), "{mail:?}");
-    assert!(mail.says("0 leito(s) livre(s) de 10 (0,0%)"), "{mail:?}");
+    assert!(
+        mail.says("0 leitos livres de 10 (0,0%), abaixo do limite de 10%"),
+        "{mail:?}"
+    );
     // The next day, still short: alerted again.
     set_clock(&local, &at("2026-03-03", "08:00")).await;
     run_job(&local, "beds-low").await;
@@ -218,7 +221,7 @@ async fn automation_overdue_bills_go_to_collection_per_insurer() {
     assert!(
         insurer_mail
             .subject
-            .starts_with("Cobrança: 2 lançamento(s)"),
+            .starts_with("Cobrança: 2 lançamentos vencidos"),
         "{insurer_mail:?}"
     );
     assert!(
@@ -336,7 +339,10 @@ async fn automation_low_stock_tells_the_pharmacy_once_a_day() {
     run_job(&local, "stock-sweep").await;
     assert_eq!(count(&local, "farmacia@hospital.example", "Reposição"), 1);
     let mail = &emails_to(&local, "farmacia@hospital.example", "Reposição")[0];
-    assert!(mail.says("7 comprimido"), "{mail:?}");
+    assert!(
+        mail.says("7 comprimidos, abaixo do mínimo de 10 comprimidos"),
+        "{mail:?}"
+    );
     // The next day, still low: the sweep tells it again.
     set_clock(&local, &at("2026-03-03", "07:30")).await;
     run_job(&local, "stock-sweep").await;
@@ -399,21 +405,27 @@ async fn automation_inconsistencies_are_found_and_reported_to_on_call() {
         violations.iter().any(|v| v
             .as_str()
             .unwrap()
-            .contains("stock 99 but its movements add up to 25")),
+            .contains("estoque 99, mas suas movimentações somam 25")),
         "{report}"
     );
     assert_eq!(report["report"]["alerts_raised"], 1);
-    // The hour's alerts reach on-call in one e-mail, the next hour.
+    // The alerts reach on-call in one e-mail, in Portuguese, naming the bed.
     set_clock(&local, &at("2026-03-02", "04:05")).await;
     run_job(&local, "alert-digest").await;
     run_job(&local, "alert-digest").await;
-    let mails = emails_to(
-        &local,
-        "plantao@hospital.example",
-        "alerta(s) operacional(is)",
-    );
+    let mails = emails_to(&local, "plantao@hospital.example", "alertas operacionais");
     assert_eq!(mails.len(), 1, "{mails:?}");
-    assert!(mails[0].subject.contains("3 alerta"), "{:?}", mails[0]);
-    assert!(mails[0].says(&bed.id), "{:?}", mails[0]);
+    assert_eq!(
+        mails[0].subject,
+        "[Hospital Santa Clara] 3 alertas operacionais"
+    );
+    assert!(
+        mails[0].says(&format!(
+            "[Leito sem internação] leito UTI-01 ({}) do setor UTI Adulto está ocupado, mas nenhuma internação aberta o ocupa",
+            bed.id
+        )),
+        "{:?}",
+        mails[0]
+    );
     local.stop().await;
 }

@@ -7,6 +7,7 @@
 
 mod aws;
 mod jobs;
+mod log;
 mod reactions;
 
 pub use crate::operations::*;

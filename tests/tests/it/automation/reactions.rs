@@ -112,9 +112,9 @@ async fn automation_discharge_bills_the_stay_on_dynamodb() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn automation_a_stay_without_tariff_is_an_alert_not_a_bill() {
+async fn automation_a_stay_without_tariff_is_an_email_to_billing_not_a_bill() {
     let local = start(Backend::Embedded).await;
-    set_clock(&local, &at("2026-03-02", "10:00")).await;
+    set_clock(&local, &at("2026-02-27", "10:00")).await;
     let (_, bed, doctor, _, patient) = ward(&local, 9010).await;
     let adm = create(
         &local,
@@ -123,6 +123,7 @@ async fn automation_a_stay_without_tariff_is_an_alert_not_a_bill() {
         &admission(&patient.id, &bed.id, &doctor.id),
     )
     .await;
+    set_clock(&local, &at("2026-03-02", "10:00")).await;
     let (s, _) = send(
         &local,
         Method::POST,
@@ -132,13 +133,59 @@ async fn automation_a_stay_without_tariff_is_an_alert_not_a_bill() {
     )
     .await;
     assert_eq!(s, 200);
-    let alerted = eventually(2, || async {
-        outbox(&local).await.iter().any(|e| {
-            e["detail_type"] == "OperationalAlert" && e["detail"]["kind"] == "missing_tariff"
-        })
+    // Billing reads, in Portuguese, whose stay it is, where and when: enough to bill it by hand.
+    let subject = "Internação sem faturamento: Joana Prado — falta tarifa";
+    let told = eventually(3, || async {
+        emails_to(&local, "faturamento@hospital.example", subject).len() == 1
     })
     .await;
-    assert!(alerted, "no alert for the missing tariff");
+    assert!(told, "no e-mail to billing: {:?}", emails(&local));
+    let mail = &emails_to(&local, "faturamento@hospital.example", subject)[0];
+    for says in [
+        "A alta de Joana Prado não gerou lançamento de faturamento: não há tarifa cadastrada para leito de enfermaria no setor Enfermaria 9010 (convênio Saúde Total).",
+        "Setor: Enfermaria 9010, de 27/02/2026 a 02/03/2026",
+        "Internação: 27/02/2026",
+        "Alta: 02/03/2026",
+    ] {
+        assert!(mail.says(says), "{says:?} in {}", mail.text);
+    }
+    assert!(!mail.text.contains("sector "), "no English: {}", mail.text);
+    // On-call has the alert too, in Portuguese and without the patient's name.
+    let alert = outbox(&local)
+        .await
+        .into_iter()
+        .find(|e| e["detail_type"] == "OperationalAlert" && e["detail"]["kind"] == "missing_tariff")
+        .expect("the alert");
+    let message = alert["detail"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(
+            "sem faturamento: não há tarifa para leito de enfermaria no setor Enfermaria 9010"
+        ),
+        "{message}"
+    );
+    assert!(!message.contains("Joana"), "{message}");
+    // Delivered again: neither a second e-mail nor a bill.
+    let ctx = ctx(&local);
+    let consumer = catalogue::consumer("bill-discharge").unwrap();
+    let event = discharged_event(&local, &adm.id).await;
+    for _ in 0..2 {
+        assert_eq!(
+            (consumer.handle)(&ctx, &event).await.unwrap(),
+            Handled::Duplicate
+        );
+    }
+    local
+        .server
+        .as_ref()
+        .unwrap()
+        .hospital
+        .bus
+        .settle(std::time::Duration::from_secs(3))
+        .await;
+    assert_eq!(
+        emails_to(&local, "faturamento@hospital.example", subject).len(),
+        1
+    );
     let list = format!("{BILLING}?patient_id={}", patient.id);
     assert_eq!(get_ok(&local, &list).await["items"], json!([]));
     local.stop().await;
