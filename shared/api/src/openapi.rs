@@ -198,10 +198,13 @@ impl SchemaMap {
             }
             record.insert(k, v);
         }
-        record_required.extend(required.iter().map(|r| json!(r)));
-        for f in R::SERVER_FIELDS {
-            if !required.iter().any(|r| r == f) {
-                record_required.push(json!(f));
+        // A record holds every field that is not nullable: serde writes them all, defaults
+        // included (a status), while a field that is `null`-able in Rust (an `Option`) is left
+        // out until set (an exam's `started_at`, an admission's `discharge`), so it is not
+        // required, server-maintained or not.
+        for (k, v) in &record {
+            if !is_nullable(v) && !record_required.iter().any(|r| r == k) {
+                record_required.push(json!(k));
             }
         }
         let mut record_schema = json!({
@@ -219,6 +222,18 @@ impl SchemaMap {
             page_schema(&format!("#/components/schemas/{name}Record")),
         );
         name
+    }
+}
+
+/// Whether the schema admits `null`.
+fn is_nullable(schema: &Value) -> bool {
+    match &schema["type"] {
+        Value::String(t) => t == "null",
+        Value::Array(ts) => ts.iter().any(|t| t == "null"),
+        _ => schema
+            .get("oneOf")
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.iter().any(|s| s["type"] == "null")),
     }
 }
 
