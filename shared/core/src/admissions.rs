@@ -433,17 +433,12 @@ impl Resource for Admission {
                 return Ok(());
             };
             if before.data.attending_doctor_id != after.data.attending_doctor_id {
-                let doctor = Repository::<crate::doctors::Doctor>::new(deps.clone())
-                    .get(None, &after.data.attending_doctor_id)
-                    .await;
-                if let Ok(d) = doctor
-                    && d.data.status != crate::doctors::DoctorStatus::Active
-                {
-                    return Err(DomainError::invalid(
-                        "attending_doctor_id",
-                        "the doctor is inactive",
-                    ));
-                }
+                crate::doctors::active(
+                    deps,
+                    &after.data.attending_doctor_id,
+                    "attending_doctor_id",
+                )
+                .await?;
             }
             Ok(())
         }
@@ -680,7 +675,7 @@ async fn admit_once(
     {
         let at = step_time(input.admitted_at, tx.now(), "admitted_at")?;
         let bed = free_bed(deps, &input.bed_id, at, "bed_id").await?;
-        check_doctor(deps, &input.attending_doctor_id).await?;
+        crate::doctors::active(deps, &input.attending_doctor_id, "attending_doctor_id").await?;
         let mut data = input.clone();
         data.admitted_at = Some(at);
         data.status = AdmissionStatus::InProgress;
@@ -728,24 +723,6 @@ async fn admit_once(
             }),
         ));
         Ok(record)
-    }
-}
-
-async fn check_doctor(deps: &Deps, doctor_id: &str) -> DomainResult<()> {
-    match Repository::<crate::doctors::Doctor>::new(deps.clone())
-        .get(None, doctor_id)
-        .await
-    {
-        Ok(d) if d.data.status == crate::doctors::DoctorStatus::Active => Ok(()),
-        Ok(_) => Err(DomainError::invalid(
-            "attending_doctor_id",
-            "the doctor is inactive",
-        )),
-        Err(DomainError::NotFound { .. }) => Err(DomainError::invalid(
-            "attending_doctor_id",
-            format!("no doctor with id {doctor_id}"),
-        )),
-        Err(e) => Err(e),
     }
 }
 

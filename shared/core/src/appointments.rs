@@ -12,13 +12,12 @@
 //! - When: a check-in from two hours before the start; fulfilled or a no-show only once the
 //!   start has come (either may be recorded late).
 
-use crate::doctors::{Doctor, DoctorStatus};
 use crate::error::{DomainResult, FieldError};
 use crate::events::DomainEvent;
 use crate::intervals::{self, Span, Timeline};
 use crate::resource::tx::RuleError;
 use crate::resource::{
-    Change, Deps, Filter, FilterKind, Reference, Repository, Resource, Tx, ULID_SCHEMA, View,
+    Change, Deps, Filter, FilterKind, Reference, Resource, Tx, ULID_SCHEMA, View,
 };
 use crate::store::SkRange;
 use crate::time::Calendar;
@@ -445,22 +444,7 @@ impl Resource for Appointment {
 
 /// The doctor must be active and hold the specialty booked.
 async fn check_doctor(deps: &Deps, a: &Appointment) -> DomainResult<()> {
-    let doctor = match Repository::<Doctor>::new(deps.clone())
-        .get(None, &a.doctor_id)
-        .await
-    {
-        Ok(d) => d,
-        Err(DomainError::NotFound { .. }) => {
-            return Err(DomainError::invalid(
-                "doctor_id",
-                format!("no doctor with id {}", a.doctor_id),
-            ));
-        }
-        Err(e) => return Err(e),
-    };
-    if doctor.data.status != DoctorStatus::Active {
-        return Err(DomainError::invalid("doctor_id", "the doctor is inactive"));
-    }
+    let doctor = crate::doctors::active(deps, &a.doctor_id, "doctor_id").await?;
     if !doctor.data.specialty_ids.contains(&a.specialty_id) {
         return Err(DomainError::invalid(
             "specialty_id",

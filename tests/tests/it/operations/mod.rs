@@ -13,6 +13,7 @@ mod billing;
 mod clock;
 mod events;
 mod exams;
+mod links;
 mod prescriptions;
 mod races;
 
