@@ -1,8 +1,10 @@
 //! Health check and the OpenAPI document; both public.
 
+use crate::AppState;
 use crate::rbac::PUBLIC;
 use crate::routes::Route;
 use axum::Json;
+use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
@@ -11,8 +13,9 @@ use serde_json::json;
 pub const HEALTH: &str = "/v1/health";
 pub const OPENAPI: &str = "/v1/openapi.json";
 
-/// The routes; `document` gives the OpenAPI document's JSON (the registry's).
-pub fn routes(document: fn() -> &'static str) -> Vec<Route> {
+/// The routes; `document` gives the OpenAPI document's JSON (the registry's), with the dev
+/// routes or without.
+pub fn routes(document: fn(bool) -> &'static str) -> Vec<Route> {
     vec![
         Route::at("GET", HEALTH, PUBLIC, get(health))
             .summary("meta", "health", "Liveness check")
@@ -31,8 +34,9 @@ pub fn routes(document: fn() -> &'static str) -> Vec<Route> {
             "GET",
             OPENAPI,
             PUBLIC,
-            get(move || async move {
-                ([(header::CONTENT_TYPE, "application/json")], document()).into_response()
+            get(move |State(state): State<AppState>| async move {
+                let doc = document(state.dev_clock.is_some());
+                ([(header::CONTENT_TYPE, "application/json")], doc).into_response()
             }),
         )
         .summary("meta", "openapi", "This OpenAPI 3.1 document")

@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 
 #[tokio::test]
 async fn document_covers_every_route_and_error() {
-    let local = Local::start(Backend::Embedded).await;
+    // With the dev clock, so that the dev routes exist (and are documented) too.
+    let local = Local::start_with(Backend::Embedded, |c| c.dev_clock = true).await;
     let res = local
         .http
         .get(local.url("/v1/openapi.json"))

@@ -21,7 +21,8 @@ fn app(jwt: LocalJwt) -> axum::Router {
     };
     let state = hospital_api::AppState::new(hospital_api::Services {
         deps,
-        dev_clock: None,
+        // The dev routes are routed only with a dev clock: on, so every route of the table is.
+        dev_clock: Some(Arc::new(hospital_core::time::ScenarioClock::default())),
         dev_jobs: None,
         settings: Default::default(),
         reports: None,
