@@ -80,6 +80,11 @@ impl ApiError {
             "your role may not do this",
         )
     }
+    /// A 403 saying why this caller may not, where the role alone does not (another doctor's
+    /// prescription).
+    pub fn forbidden_because(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "Forbidden", message)
+    }
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "NotFound", message)
     }
