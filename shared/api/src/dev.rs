@@ -116,9 +116,10 @@ async fn set(
 
 async fn run_job(
     State(state): State<AppState>,
-    axum::extract::Path(name): axum::extract::Path<String>,
+    ids: crate::resources::Ids,
     axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> ApiResult<Json<serde_json::Value>> {
+    let name = ids.first().cloned().unwrap_or_default();
     let runner = state
         .dev_jobs
         .as_ref()

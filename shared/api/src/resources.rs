@@ -22,6 +22,8 @@ use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{PartialSchema, ToSchema};
 
 /// Path parameters in order: the parent's id for a sub-resource, then the resource's own id.
+/// Every route reads its path through this, so that a path axum can't decode (invalid UTF-8
+/// in a `%XX` escape) is an enveloped 400 like any other bad input, not axum's plain text.
 pub struct Ids(Vec<String>);
 
 impl<S: Send + Sync> FromRequestParts<S> for Ids {

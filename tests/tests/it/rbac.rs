@@ -173,3 +173,60 @@ async fn bad_tokens_are_401() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+/// A path parameter that is not UTF-8 once decoded (`%FF`) is a 400 in the envelope on every
+/// route that has one — never axum's plain-text rejection.
+#[tokio::test]
+async fn undecodable_path_parameters_are_enveloped_400s() {
+    let jwt = LocalJwt::new(b"the-real-secret-the-real-secret!!");
+    let token = jwt
+        .issue("admin", &[Role::Admin], crate::common::now(), 600)
+        .unwrap();
+    let app = app(jwt);
+    let mut checked = 0;
+    for r in routes().iter().filter(|r| r.path.contains('{')) {
+        let path: String = r
+            .path
+            .split('/')
+            .map(|seg| if seg.starts_with('{') { "%FF" } else { seg })
+            .collect::<Vec<_>>()
+            .join("/");
+        let mut req = Request::builder()
+            .method(r.method)
+            .uri(&path)
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json");
+        req = req.header("x-request-id", "utf8-check");
+        let res = app
+            .clone()
+            .oneshot(req.body(Body::from("{}")).unwrap())
+            .await
+            .unwrap();
+        let status = res.status();
+        let body = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body)
+            .unwrap_or_else(|_| panic!("{} {path}: {status} not JSON: {body:?}", r.method));
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "{} {path}: {body}",
+            r.method
+        );
+        assert_eq!(
+            body["request_id"], "utf8-check",
+            "{} {path}: {body}",
+            r.method
+        );
+        assert!(
+            body["error"][0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("UTF-8")),
+            "{} {path}: {body}",
+            r.method
+        );
+        checked += 1;
+    }
+    assert!(checked > 30, "{checked}");
+}
