@@ -36,8 +36,8 @@ pub struct Function {
 pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "meta",
-        description: "GET /v1/health and GET /v1/openapi.json (public)",
-        table: TableAccess::None,
+        description: "GET /v1/health (reads the table) and GET /v1/openapi.json (public)",
+        table: TableAccess::Read,
         routes: || meta::routes(openapi_json),
     },
     patients::FUNCTION,
