@@ -148,6 +148,11 @@ impl IntoResponse for ApiError {
             res.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        // A body that never came: close rather than wait for the rest of it.
+        if self.status == StatusCode::REQUEST_TIMEOUT {
+            res.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         res
     }
 }

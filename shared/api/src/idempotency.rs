@@ -7,7 +7,6 @@
 
 use crate::AppState;
 use crate::auth::Principal;
-use crate::body::MAX_BODY_BYTES;
 use crate::error::ApiError;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -66,14 +65,9 @@ async fn run(
         .map(caller_scope)
         .unwrap_or_default();
     let (parts, body) = req.into_parts();
-    let bytes = to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "PayloadTooLarge",
-            format!("the request body exceeds {MAX_BODY_BYTES} bytes"),
-        )
-        .into_response()
-    })?;
+    let bytes = crate::body::collect(body)
+        .await
+        .map_err(IntoResponse::into_response)?;
     let fingerprint = {
         let mut h = Sha256::new();
         h.update(parts.uri.path().as_bytes());

@@ -248,3 +248,52 @@ async fn health_reads_the_store_and_names_it_when_down() {
     }
     holder.abort();
 }
+
+/// A client that sends half a body and then nothing gets a 408 in the envelope once the body's
+/// read timeout passes, and its connection is closed — with or without an Idempotency-Key
+/// (whose layer reads the body first). A raw TCP client, as a slow one would be.
+#[tokio::test]
+async fn a_body_that_never_finishes_is_a_408_and_the_connection_closes() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let local = crate::common::Local::start(crate::common::Backend::Embedded).await;
+    let addr = local.server.as_ref().unwrap().addr;
+    let token = local.token(Role::Receptionist);
+    let half = r#"{"full_name": "Lenta Mente", "cpf": "#;
+    let runs = ["", "Idempotency-Key: slow-1\r\n"].map(|extra| {
+        let token = token.clone();
+        async move {
+            let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let head = format!(
+                "POST /v1/patients HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+                 Content-Type: application/json\r\nContent-Length: 400\r\n{extra}\r\n{half}"
+            );
+            tcp.write_all(head.as_bytes()).await.unwrap();
+            let started = std::time::Instant::now();
+            // Read to the end: the server must answer and close, the body still unfinished.
+            let mut answer = Vec::new();
+            tokio::time::timeout(
+                hospital_api::body::READ_TIMEOUT + std::time::Duration::from_secs(10),
+                tcp.read_to_end(&mut answer),
+            )
+            .await
+            .expect("the server neither answered nor closed")
+            .unwrap();
+            (
+                String::from_utf8_lossy(&answer).to_string(),
+                started.elapsed(),
+            )
+        }
+    });
+    for (answer, took) in futures::future::join_all(runs).await {
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        assert!(took >= hospital_api::body::READ_TIMEOUT, "{took:?}");
+        let json = &answer[answer.find("\r\n\r\n").unwrap() + 4..];
+        let body: Value = serde_json::from_str(json).unwrap();
+        assert_eq!(body["error"][0]["title"], "RequestTimeout", "{body}");
+        assert!(body["request_id"].as_str().is_some_and(|r| !r.is_empty()));
+    }
+    // Nothing was written.
+    let (_, page) = crate::common::body(local.get("/v1/patients?name=lenta").await).await;
+    assert_eq!(page["items"], serde_json::json!([]));
+    local.stop().await;
+}
