@@ -207,6 +207,13 @@ impl SchemaMap {
                 record_required.push(json!(k));
             }
         }
+        // Clinical detail is left out for some callers: not required, where it is.
+        for pointer in R::CLINICAL {
+            match pointer.trim_start_matches('/').split_once('/') {
+                None => record_required.retain(|r| r != pointer.trim_start_matches('/')),
+                Some((outer, inner)) => self.not_required(record.get(outer), inner),
+            }
+        }
         let mut record_schema = json!({
             "type": "object",
             "properties": record,
@@ -222,6 +229,25 @@ impl SchemaMap {
             page_schema(&format!("#/components/schemas/{name}Record")),
         );
         name
+    }
+}
+
+impl SchemaMap {
+    /// Makes `field` optional in the object schema `schema` refers to (directly or as a
+    /// variant of a nullable `oneOf`): a nested member a response may leave out.
+    fn not_required(&mut self, schema: Option<&Value>, field: &str) {
+        let Some(schema) = schema else { return };
+        let refs = std::iter::once(schema)
+            .chain(schema["oneOf"].as_array().into_iter().flatten())
+            .filter_map(|s| s["$ref"].as_str())
+            .filter_map(|r| r.strip_prefix("#/components/schemas/"));
+        for name in refs.map(str::to_string).collect::<Vec<_>>() {
+            if let Some(Value::Array(required)) =
+                self.0.get_mut(&name).and_then(|t| t.get_mut("required"))
+            {
+                required.retain(|r| r != field);
+            }
+        }
     }
 }
 

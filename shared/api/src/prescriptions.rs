@@ -115,5 +115,12 @@ async fn update(
             ));
         }
     }
-    resources::update::<Prescription>(State(state), ids, headers, patch).await
+    resources::update::<Prescription>(
+        State(state),
+        ids,
+        Some(Extension(principal)),
+        headers,
+        patch,
+    )
+    .await
 }

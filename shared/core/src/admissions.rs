@@ -127,6 +127,8 @@ pub struct Admission {
     pub bed_id: String,
     #[schema(pattern = r"^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")]
     pub attending_doctor_id: String,
+    /// Withheld from the front desk, as is the discharge diagnosis: it sees the admission,
+    /// not what it is for.
     #[validate(nested)]
     pub admitting_diagnosis: Diagnosis,
     /// RFC 3339; now when absent; not in the future.
@@ -185,6 +187,8 @@ impl Resource for Admission {
     const MULTILINE: &'static [&'static str] = &["notes"];
     const SERVER_FIELDS: &'static [&'static str] =
         &["status", "sector_id", "stays", "discharge", "cancel_reason"];
+    const CLINICAL: &'static [&'static str] =
+        &["/admitting_diagnosis", "/discharge/discharge_diagnosis"];
     const FILTERS: &'static [(&'static str, FilterKind)] = &[
         (
             "patient_id",

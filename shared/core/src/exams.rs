@@ -105,7 +105,8 @@ pub struct Exam {
     )]
     #[schema(value_type = Option<String>, format = DateTime, read_only)]
     pub completed_at: Option<DateTime<Utc>>,
-    /// Required to complete the exam.
+    /// Required to complete the exam. Withheld from the front desk, which sees that the exam
+    /// exists and its status, not what it found.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[validate(length(min = 1, max = 20000))]
     #[schema(min_length = 1, max_length = 20000)]
@@ -127,6 +128,7 @@ impl Resource for Exam {
     const KIND: &'static str = "exam";
     const DELETABLE: bool = false;
     const MULTILINE: &'static [&'static str] = &["notes", "result"];
+    const CLINICAL: &'static [&'static str] = &["/result"];
     const SERVER_FIELDS: &'static [&'static str] = &["requested_at", "started_at", "completed_at"];
     const FILTERS: &'static [(&'static str, FilterKind)] = &[
         (

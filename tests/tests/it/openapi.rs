@@ -133,6 +133,9 @@ fn nullable(schema: &serde_json::Value) -> bool {
 #[tokio::test]
 async fn records_require_only_what_is_always_written() {
     use crate::operations::*;
+    use hospital_core::admissions::Admission;
+    use hospital_core::exams::Exam;
+    use hospital_core::resource::Resource;
     let local = Local::start(Backend::Embedded).await;
     let doc: serde_json::Value = local.get("/v1/openapi.json").await.json().await.unwrap();
     let schemas = doc["components"]["schemas"].as_object().unwrap();
@@ -145,10 +148,18 @@ async fn records_require_only_what_is_always_written() {
                 "{name}.{field} is required but left out when unset"
             );
         }
+        // Clinical detail is left out for the front desk: not required, though not nullable.
+        let clinical: &[&str] = match name.as_str() {
+            "AdmissionRecord" => Admission::CLINICAL,
+            "ExamRecord" => Exam::CLINICAL,
+            _ => &[],
+        };
         for (field, prop) in props {
             let required = schema["required"].as_array().unwrap();
             assert!(
-                nullable(prop) || required.iter().any(|r| r == field.as_str()),
+                nullable(prop)
+                    || required.iter().any(|r| r == field.as_str())
+                    || clinical.contains(&format!("/{field}").as_str()),
                 "{name}.{field} is always written but not required"
             );
         }
@@ -173,6 +184,9 @@ async fn records_require_only_what_is_always_written() {
         ("ExamRecord", "cancel_reason"),
         ("ReviewRecord", "resolved_at"),
         ("ReviewRecord", "note"),
+        ("AdmissionRecord", "admitting_diagnosis"),
+        ("ExamRecord", "result"),
+        ("DischargeSummary", "discharge_diagnosis"),
     ] {
         optional(record, field);
     }
