@@ -12,7 +12,9 @@
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use axum::Router;
 use hospital_adapters::dynamodb::DynamoStore;
-use hospital_api::auth::{AuthError, Authenticator, Principal, ROLES_CLAIM, parse_roles};
+use hospital_api::auth::{
+    AuthError, Authenticator, DOCTOR_CLAIM, Principal, ROLES_CLAIM, check_claims, parse_roles,
+};
 use hospital_core::analytics::report::Render;
 use hospital_core::automation::catalogue::{self, Consumer, Job};
 use hospital_core::automation::notify::{Files, Mailer};
@@ -26,7 +28,8 @@ use lambda_http::request::RequestContext;
 use std::sync::Arc;
 
 /// Reads the caller from the API Gateway HTTP API request context. The JWT authorizer has
-/// already verified the token's signature, issuer, audience and expiry before the function runs.
+/// already verified the token's signature, issuer, audience and expiry before the function runs;
+/// what it does not check (a sub fit for logs, a lifetime of at most a day) is checked here.
 pub struct AuthorizerClaims;
 
 impl Authenticator for AuthorizerClaims {
@@ -48,7 +51,15 @@ impl Authenticator for AuthorizerClaims {
             .get(ROLES_CLAIM)
             .map(|r| parse_roles(&serde_json::Value::String(r.clone())))
             .unwrap_or_default();
-        Ok(Principal { sub, roles })
+        // The authorizer passes every claim as a string.
+        let number = |k: &str| claims.get(k).and_then(|v| v.trim().parse::<i64>().ok());
+        let now = chrono::Utc::now().timestamp();
+        check_claims(&sub, number("iat"), number("exp"), now)?;
+        Ok(Principal {
+            sub,
+            roles,
+            doctor_id: claims.get(DOCTOR_CLAIM).cloned(),
+        })
     }
 }
 

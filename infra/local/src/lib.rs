@@ -179,6 +179,25 @@ pub async fn open_store(config: &Config) -> Result<(Arc<dyn Store>, Option<Outbo
     }
 }
 
+/// Why a job run on demand did not run, or failed.
+#[derive(Debug)]
+pub enum JobError {
+    NoSuchJob,
+    /// A date given where none is taken, or not a date.
+    Date(String),
+    Failed(hospital_core::DomainError),
+}
+
+impl std::fmt::Display for JobError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JobError::NoSuchJob => f.write_str("no such job"),
+            JobError::Date(e) => write!(f, "date: {e}"),
+            JobError::Failed(e) => write!(f, "the job failed: {}", e.cause()),
+        }
+    }
+}
+
 /// Everything hospital-local runs with: the dependencies of every use case, the automation's
 /// context (mailer to the outbox folder, files under the data dir, the in-process bus).
 pub struct Hospital {
@@ -193,28 +212,32 @@ impl Hospital {
         &self.ctx.deps
     }
 
-    /// Runs a job of the catalogue now, then waits (a few seconds at most) for what it set off
-    /// — the e-mails it asked for — to be delivered.
-    pub async fn run_job(&self, name: &str) -> Option<serde_json::Value> {
-        let job = catalogue::job(name)?;
-        let report = automation::run_job(&self.ctx, job).await;
-        Some(self.settled(report).await)
-    }
-
-    /// Runs a job for a given day: the daily report of `date` (`YYYY-MM-DD`); other jobs run at
-    /// the clock's now and take no date.
-    pub async fn run_job_on(&self, name: &str, date: &str) -> Result<serde_json::Value, String> {
-        if name != "daily-report" {
-            return Err(format!("--date is for daily-report; {name} runs at now"));
+    /// Runs a job of the catalogue now (the daily report of `date`, `YYYY-MM-DD`, when given;
+    /// other jobs run at the clock's now and take no date), recorded as a job run (a failure is
+    /// logged and alerted there), then waits (a few seconds at most) for what it set off — the
+    /// e-mails it asked for — to be delivered. What it did, or why it did not run or failed.
+    pub async fn job(&self, name: &str, date: Option<&str>) -> Result<serde_json::Value, JobError> {
+        use hospital_core::automation::{jobs, runs};
+        let job = catalogue::job(name).ok_or(JobError::NoSuchJob)?;
+        let outcome = match date {
+            None => runs::run(&self.ctx, job).await,
+            Some(_) if name != "daily-report" => {
+                return Err(JobError::Date(format!(
+                    "a date is for daily-report; {name} runs at now"
+                )));
+            }
+            Some(d) => {
+                let day = hospital_core::time::parse_date(d).map_err(JobError::Date)?;
+                runs::record(&self.ctx, name, jobs::daily_report_on(&self.ctx, day)).await
+            }
+        };
+        match outcome {
+            Ok(report) => {
+                let report = serde_json::json!({"job": name, "ok": true, "report": report});
+                Ok(self.settled(report).await)
+            }
+            Err(e) => Err(JobError::Failed(e)),
         }
-        let day = hospital_core::time::parse_date(date).map_err(|e| format!("--date: {e}"))?;
-        let run = hospital_core::automation::runs::record(
-            &self.ctx,
-            name,
-            hospital_core::automation::jobs::daily_report_on(&self.ctx, day),
-        );
-        let report = automation::answer(name, run.await);
-        Ok(self.settled(report).await)
     }
 
     async fn settled(&self, report: serde_json::Value) -> serde_json::Value {
@@ -278,20 +301,12 @@ pub fn app(config: &Config, hospital: &Arc<Hospital>) -> Result<axum::Router, St
     let jobs: hospital_api::JobRunner = Arc::new(move |name: String, date: Option<String>| {
         let h = runner.clone();
         Box::pin(async move {
-            if catalogue::job(&name).is_none() {
-                return Err(
-                    hospital_api::error::ApiError::not_found("no such job").with_field("name")
-                );
-            }
-            match date {
-                Some(d) => h
-                    .run_job_on(&name, &d)
-                    .await
-                    .map_err(|e| hospital_api::error::ApiError::bad_request(e).with_field("date")),
-                None => h.run_job(&name).await.ok_or_else(|| {
-                    hospital_api::error::ApiError::not_found("no such job").with_field("name")
-                }),
-            }
+            use hospital_api::error::ApiError;
+            h.job(&name, date.as_deref()).await.map_err(|e| match e {
+                JobError::NoSuchJob => ApiError::not_found("no such job").with_field("name"),
+                JobError::Date(e) => ApiError::bad_request(e).with_field("date"),
+                JobError::Failed(e) => ApiError::from(e),
+            })
         })
     });
     Ok(hospital_api::app(
@@ -387,23 +402,11 @@ pub async fn start(config: &Config) -> Result<Server, String> {
 }
 
 /// Runs a job once from the command line: through the running server when one holds the
-/// embedded store (it allows one process), else in this process, waiting for what the job set
-/// off (its e-mails) before answering. A job that failed is an error naming its cause (so
+/// embedded store (it allows one process; the server must run with the dev clock, which gives
+/// it `POST /v1/dev/jobs/{name}`), else in this process, waiting for what the job set off (its
+/// e-mails) before answering. A job that failed is an error naming its cause (so
 /// `hospital-local run-job` exits non-zero).
 pub async fn run_job(
-    config: &Config,
-    name: &str,
-    date: Option<&str>,
-) -> Result<serde_json::Value, String> {
-    let report = run_job_report(config, name, date).await?;
-    if report["ok"] == false {
-        let cause = report["error"].as_str().unwrap_or("no cause given");
-        return Err(format!("the job {name} failed: {cause}"));
-    }
-    Ok(report)
-}
-
-async fn run_job_report(
     config: &Config,
     name: &str,
     date: Option<&str>,
@@ -423,13 +426,10 @@ async fn run_job_report(
                 feed,
                 std::time::Duration::from_secs(1),
             ));
-            let report = match date {
-                Some(d) => hospital.run_job_on(name, d).await,
-                None => hospital
-                    .run_job(name)
-                    .await
-                    .ok_or_else(|| format!("no job named {name:?}")),
-            };
+            let report = hospital.job(name, date).await.map_err(|e| match e {
+                JobError::Failed(e) => format!("the job {name} failed: {}", e.cause()),
+                other => other.to_string(),
+            });
             relay.abort();
             let _ = relay.await;
             // The bus holds the context, which holds the store: release the store, so that
@@ -461,10 +461,44 @@ async fn run_job_report(
             let body: serde_json::Value = res.json().await.map_err(|e| e.to_string())?;
             if status.is_success() {
                 Ok(body)
+            } else if status == reqwest::StatusCode::UNPROCESSABLE_ENTITY
+                || status.is_server_error()
+            {
+                Err(format!("the job {name} failed: {}", envelope_cause(&body)))
+            } else if status == reqwest::StatusCode::NOT_FOUND
+                && body["error"][0]["field"].is_null()
+            {
+                // No such route: the dev routes exist only with the dev clock.
+                Err(format!(
+                    "the server at {} holds the data dir and runs without HOSPITAL_DEV_CLOCK=1, \
+                     so its jobs run on their schedule only; restart it with HOSPITAL_DEV_CLOCK=1 \
+                     to run jobs on demand",
+                    config.addr
+                ))
             } else {
                 Err(format!("the server answered {status}: {body}"))
             }
         }
         Err(e) => Err(e),
+    }
+}
+
+/// The errors of an error envelope as one line, as [`hospital_core::DomainError::cause`] words
+/// them: `field: message`, `; `-separated.
+fn envelope_cause(body: &serde_json::Value) -> String {
+    let errors = body["error"].as_array().into_iter().flatten();
+    let causes: Vec<String> = errors
+        .map(|e| {
+            let message = e["message"].as_str().unwrap_or_default();
+            match e["field"].as_str() {
+                Some(field) if !field.is_empty() => format!("{field}: {message}"),
+                _ => message.to_string(),
+            }
+        })
+        .collect();
+    if causes.is_empty() {
+        body.to_string()
+    } else {
+        causes.join("; ")
     }
 }

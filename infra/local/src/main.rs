@@ -34,6 +34,10 @@ enum Command {
         /// The token's subject (a user id; it appears in logs, so not a name or e-mail).
         #[arg(long, default_value = "local-user")]
         sub: String,
+        /// The doctor record (its id) a doctor's token acts as: a doctor changes only the
+        /// prescriptions of that record.
+        #[arg(long)]
+        doctor_id: Option<String>,
     },
     /// Run a scheduled job once, now (at the dev clock's now when the server has one), and
     /// print what it did: reminders, beds-low, billing-overdue, exams-overdue, long-stays,
@@ -74,7 +78,11 @@ fn main() -> std::process::ExitCode {
     let result = match Config::from_env() {
         Err(e) => Err(e),
         Ok(config) => match cli.command.unwrap_or(Command::Serve { demo: false }) {
-            Command::Token { roles, sub } => token(&config, &sub, &roles),
+            Command::Token {
+                roles,
+                sub,
+                doctor_id,
+            } => token(&config, &sub, &roles, doctor_id.as_deref()),
             Command::RunJob { name, date } => run_job(config, &name, date.as_deref()),
             Command::DemoData { seed, days } => demo_data(&config, seed, days),
             Command::Serve { demo } => match demo_from_env() {
@@ -92,13 +100,18 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn token(config: &Config, sub: &str, roles: &[Role]) -> Result<(), String> {
+fn token(
+    config: &Config,
+    sub: &str,
+    roles: &[Role],
+    doctor_id: Option<&str>,
+) -> Result<(), String> {
     let jwt = hospital_local::jwt(config)?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_err(|e| e.to_string())?
         .as_secs() as i64;
-    println!("{}", jwt.issue(sub, roles, now, 12 * 3600)?);
+    println!("{}", jwt.issue_for(sub, roles, doctor_id, now, 12 * 3600)?);
     Ok(())
 }
 

@@ -1,16 +1,22 @@
 //! The admissions function (RF08, RF09): admitting, transferring, discharging and cancelling.
 
 use crate::AppState;
+use crate::auth::Principal;
 use crate::body::JsonBody;
-use crate::error::ApiResult;
-use crate::rbac::{ADMISSION_CANCEL, ADMISSION_READ, ADMISSION_UPDATE, ADMIT, DISCHARGE, TRANSFER};
+use crate::error::{ApiError, ApiResult};
+use crate::rbac::{
+    ADMISSION_CANCEL, ADMISSION_CANCEL_LATE, ADMISSION_READ, ADMISSION_UPDATE, ADMIT, DISCHARGE,
+    FRONT_DESK_CANCEL_HOURS, TRANSFER,
+};
 use crate::registry::{Function, TableAccess};
 use crate::resources::{self, Crud, Ids, crud_with};
 use crate::routes::Route;
+use axum::Extension;
 use axum::extract::{OriginalUri, State};
 use axum::response::Response;
 use axum::routing::post;
 use hospital_core::admissions::{self, Admission, Cancel, Discharge, Transfer};
+use hospital_core::resource::Repository;
 use serde_json::{Value, json};
 
 pub const FUNCTION: Function = Function {
@@ -72,7 +78,7 @@ fn routes() -> Vec<Route> {
         action(
             "/v1/admissions/{id}/transfer",
             TRANSFER,
-            post(transfer),
+            resources::withholding::<Admission>(post(transfer)),
             "transfer_admission",
             "Move the patient to another bed",
             "The new bed becomes occupied and the old one cleaning; `stays` records the move. `at` (default now) is not in the future nor before the admission's last step.",
@@ -86,7 +92,7 @@ fn routes() -> Vec<Route> {
         action(
             "/v1/admissions/{id}/discharge",
             DISCHARGE,
-            post(discharge),
+            resources::withholding::<Admission>(post(discharge)),
             "discharge_admission",
             "Discharge the patient",
             "in_progress → finished; the bed goes to cleaning. `discharged_at` (default now) is not in the future nor before the last transfer.",
@@ -100,10 +106,10 @@ fn routes() -> Vec<Route> {
         action(
             "/v1/admissions/{id}/cancel",
             ADMISSION_CANCEL,
-            post(cancel),
+            resources::withholding::<Admission>(post(cancel)),
             "cancel_admission",
             "Cancel an admission entered in error",
-            "in_progress → cancelled; the bed is available again.",
+            "in_progress → cancelled; the bed is available again. A receptionist cancels only within 24 hours of the admission's registration (`created_at`; 403 after).",
             "Cancel",
             json!({"reason": "Registrada no paciente errado"}),
         )
@@ -144,11 +150,30 @@ async fn discharge(
     Ok(resources::ok(&record))
 }
 
+/// The front desk cancels what it registered by mistake, within a day of registering it;
+/// an admission older than that is a stay, which nursing or an administrator cancels. Its
+/// `created_at` never changes, so reading it first can't go stale.
 async fn cancel(
     State(state): State<AppState>,
     ids: Ids,
+    Extension(principal): Extension<Principal>,
     JsonBody(input): JsonBody<Cancel>,
 ) -> ApiResult<Response> {
+    if !principal
+        .roles
+        .iter()
+        .any(|r| ADMISSION_CANCEL_LATE.contains(r))
+    {
+        let admission = Repository::<Admission>::new(state.deps.clone())
+            .get(None, id_of(&ids))
+            .await?;
+        let age = state.deps.calendar.now() - admission.created_at;
+        if age > chrono::Duration::hours(FRONT_DESK_CANCEL_HOURS) {
+            return Err(ApiError::forbidden_because(format!(
+                "the front desk cancels an admission within {FRONT_DESK_CANCEL_HOURS} hours of registering it; nursing or an administrator cancels this one"
+            )));
+        }
+    }
     let record = admissions::cancel(&state.deps, id_of(&ids), input).await?;
     Ok(resources::ok(&record))
 }

@@ -8,7 +8,7 @@ use crate::openapi::{query_param, required_query_param};
 use crate::registry::{Function, TableAccess};
 use crate::routes::Route;
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -347,10 +347,11 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 
 async fn report(
     State(state): State<AppState>,
-    Path(file): Path<String>,
+    ids: crate::resources::Ids,
     RawQuery(q): RawQuery,
 ) -> ApiResult<Response> {
     Params::parse(q, &[])?;
+    let file = ids.first().cloned().unwrap_or_default();
     let not_found = || ApiError::not_found(format!("no daily report {file:?}")).with_field("file");
     let (day, ext, content_type) = match file.rsplit_once('.') {
         Some((d, "pdf")) => (d, "pdf", "application/pdf"),

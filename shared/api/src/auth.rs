@@ -69,6 +69,38 @@ pub struct Principal {
     /// Subject: a stable user id, never a name or e-mail (it is logged).
     pub sub: String,
     pub roles: Vec<Role>,
+    /// The doctor record the caller acts as, from the token's [`DOCTOR_CLAIM`]; read through
+    /// [`crate::prescriptions::acting_doctor`].
+    pub doctor_id: Option<String>,
+}
+
+/// The claim naming the doctor record a doctor's token acts as (a ULID).
+pub const DOCTOR_CLAIM: &str = "doctor_id";
+
+/// Longest a token may be valid: its `exp` at most this long after its `iat` and after now.
+pub const MAX_TOKEN_SECS: i64 = 24 * 3600;
+
+/// What every authenticator checks of a verified token's claims besides its signature: a
+/// `sub` fit for log lines (1 to 255 characters, no control characters, which could forge
+/// lines), and a lifetime of at most [`MAX_TOKEN_SECS`].
+pub fn check_claims(
+    sub: &str,
+    iat: Option<i64>,
+    exp: Option<i64>,
+    now: i64,
+) -> Result<(), AuthError> {
+    if !(1..=255).contains(&sub.chars().count()) || sub.chars().any(char::is_control) {
+        return Err(AuthError(
+            "invalid token: sub must be 1 to 255 characters without control characters".into(),
+        ));
+    }
+    let exp = exp.ok_or_else(|| AuthError("invalid token: no exp claim".into()))?;
+    if iat.is_some_and(|iat| exp - iat > MAX_TOKEN_SECS) || exp - now > MAX_TOKEN_SECS {
+        return Err(AuthError(
+            "invalid token: valid for more than 24 hours (exp after iat or now)".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Why a request could not be authenticated (401).
@@ -105,6 +137,8 @@ pub fn parse_roles(value: &serde_json::Value) -> Vec<Role> {
 struct Claims {
     sub: String,
     roles: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    doctor_id: Option<String>,
     iss: String,
     aud: String,
     iat: i64,
@@ -159,9 +193,22 @@ impl LocalJwt {
         now: i64,
         ttl_secs: i64,
     ) -> Result<String, String> {
+        self.issue_for(sub, roles, None, now, ttl_secs)
+    }
+
+    /// [`Self::issue`], acting as the doctor record `doctor_id` when given ([`DOCTOR_CLAIM`]).
+    pub fn issue_for(
+        &self,
+        sub: &str,
+        roles: &[Role],
+        doctor_id: Option<&str>,
+        now: i64,
+        ttl_secs: i64,
+    ) -> Result<String, String> {
         let claims = Claims {
             sub: sub.to_string(),
             roles: roles.iter().map(|r| r.as_str().to_string()).collect(),
+            doctor_id: doctor_id.map(str::to_string),
             iss: Self::ISSUER.into(),
             aud: Self::AUDIENCE.into(),
             iat: now,
@@ -215,8 +262,18 @@ impl Authenticator for LocalJwt {
             .get(ROLES_CLAIM)
             .map(parse_roles)
             .unwrap_or_default();
-        let principal = Principal { sub, roles };
         let claim = |k: &str| data.claims.get(k).and_then(serde_json::Value::as_i64);
+        check_claims(&sub, claim("iat"), claim("exp"), now)?;
+        let doctor_id = data
+            .claims
+            .get(DOCTOR_CLAIM)
+            .and_then(|d| d.as_str())
+            .map(str::to_string);
+        let principal = Principal {
+            sub,
+            roles,
+            doctor_id,
+        };
         if let (Some(expires), Ok(mut cache)) = (claim("exp"), self.verified.lock()) {
             if cache.len() >= VERIFIED_MAX {
                 cache.clear();

@@ -1,5 +1,5 @@
 //! Request body extractors whose every rejection is an enveloped error: wrong content type 415,
-//! too large 413, not JSON 400, JSON that breaks the schema 422 naming the field.
+//! too large 413, too slow 408, not JSON 400, JSON that breaks the schema 422 naming the field.
 
 use crate::error::ApiError;
 use axum::body::Bytes;
@@ -40,13 +40,48 @@ async fn read<S: Send + Sync>(
             ));
         }
     }
-    Bytes::from_request(req, state).await.map_err(|e| match e {
-        BytesRejection::FailedToBufferBody(_) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            too_large()
-        }
-        e if e.status() == StatusCode::PAYLOAD_TOO_LARGE => too_large(),
-        _ => ApiError::bad_request("could not read the request body"),
-    })
+    let read = Bytes::from_request(req, state);
+    match tokio::time::timeout(READ_TIMEOUT, read).await {
+        Err(_) => Err(too_slow()),
+        Ok(read) => read.map_err(|e| match e {
+            BytesRejection::FailedToBufferBody(_)
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE =>
+            {
+                too_large()
+            }
+            e if e.status() == StatusCode::PAYLOAD_TOO_LARGE => too_large(),
+            _ => ApiError::bad_request("could not read the request body"),
+        }),
+    }
+}
+
+/// How long a request body may take to arrive, all of it: a client that starts a body and
+/// never finishes it (or trickles it) would otherwise hold its connection and a task forever.
+pub const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A body that did not arrive within [`READ_TIMEOUT`]: 408, and the connection closed (the
+/// rest of the body is not waited for).
+pub fn too_slow() -> ApiError {
+    ApiError::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "RequestTimeout",
+        format!(
+            "the request body did not arrive within {} s",
+            READ_TIMEOUT.as_secs()
+        ),
+    )
+}
+
+/// All of `body`, at most [`MAX_BODY_BYTES`] within [`READ_TIMEOUT`] (for the layers that read
+/// a body before the handler: idempotency keys).
+pub async fn collect(body: axum::body::Body) -> Result<Bytes, ApiError> {
+    match tokio::time::timeout(READ_TIMEOUT, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
+        Err(_) => Err(too_slow()),
+        Ok(Ok(bytes)) => Ok(bytes),
+        // to_bytes says only that it failed: over the limit is by far the likelier cause
+        // (a broken connection gets no answer anyway).
+        Ok(Err(_)) => Err(too_large()),
+    }
 }
 
 fn too_large() -> ApiError {

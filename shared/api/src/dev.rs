@@ -1,6 +1,7 @@
-//! hospital-local's development routes (`/v1/dev/**`, admin only): the scenario clock, which
-//! answers only when hospital-local runs with `HOSPITAL_DEV_CLOCK=1`, and the scheduled jobs on
-//! demand. No Lambda function serves them and the template has none of them.
+//! hospital-local's development routes (`/v1/dev/**`, admin only): the scenario clock and the
+//! scheduled jobs on demand. They exist only when hospital-local runs with
+//! `HOSPITAL_DEV_CLOCK=1` (neither routed nor documented otherwise: [`crate::app`]); no Lambda
+//! function serves them and the template has none of them.
 
 use crate::AppState;
 use crate::body::JsonBody;
@@ -50,13 +51,11 @@ pub struct ClockState {
 }
 
 fn routes() -> Vec<Route> {
-    let off = "The dev clock is off: hospital-local runs without HOSPITAL_DEV_CLOCK=1";
     vec![
         Route::at("GET", CLOCK, ONLY_ADMIN, get(read))
             .summary("dev", "get_dev_clock", "The scenario clock (hospital-local, HOSPITAL_DEV_CLOCK=1)")
             .schema::<ClockState>()
             .ok(200, "The clock", Some("ClockState"))
-            .error(404, off)
             .build(),
         Route::at("PUT", CLOCK, ONLY_ADMIN, axum::routing::put(set))
             .summary("dev", "set_dev_clock", "Set the server's now (hospital-local, HOSPITAL_DEV_CLOCK=1)")
@@ -65,7 +64,6 @@ fn routes() -> Vec<Route> {
             .schema::<ClockState>()
             .body("SetClock", &["application/json"])
             .ok(200, "The clock, set", Some("ClockState"))
-            .error(404, off)
             .error(422, "Not an RFC 3339 timestamp")
             .example(json!({"now": "2026-03-02T10:00:00-03:00"}))
             .build(),
@@ -75,14 +73,15 @@ fn routes() -> Vec<Route> {
             .description("Runs the job once, at the server's now (the dev clock's, when set), waits for the e-mails it asks for to be written, and answers what it did. The jobs: reminders, beds-low, billing-overdue, exams-overdue, long-stays, stock-sweep, consistency-scan, alert-digest, outbox-sweep, daily-report (which takes `?date=`).")
             .raw_schema("JobRun", json!({"type": "object", "description": "What the job did: its counts and the subjects it acted on"}))
             .ok(200, "What the job did", Some("JobRun"))
-            .error(400, "A date for a job other than daily-report, or not a past day")
-            .error(404, "No such job, or not hospital-local")
+            .error(400, "A date for a job other than daily-report, or not a date")
+            .error(404, "No such job")
+            .error(422, "The job refused its input (a daily report of a future day)")
+            .error(503, "The job failed: storage unavailable")
             .build(),
         Route::at("DELETE", CLOCK, ONLY_ADMIN, axum::routing::delete(clear))
             .summary("dev", "clear_dev_clock", "Back to real time (hospital-local, HOSPITAL_DEV_CLOCK=1)")
             .schema::<ClockState>()
             .ok(200, "The clock, real again", Some("ClockState"))
-            .error(404, off)
             .build(),
     ]
 }
@@ -117,9 +116,10 @@ async fn set(
 
 async fn run_job(
     State(state): State<AppState>,
-    axum::extract::Path(name): axum::extract::Path<String>,
+    ids: crate::resources::Ids,
     axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> ApiResult<Json<serde_json::Value>> {
+    let name = ids.first().cloned().unwrap_or_default();
     let runner = state
         .dev_jobs
         .as_ref()

@@ -80,6 +80,11 @@ impl ApiError {
             "your role may not do this",
         )
     }
+    /// A 403 saying why this caller may not, where the role alone does not (another doctor's
+    /// prescription).
+    pub fn forbidden_because(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "Forbidden", message)
+    }
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "NotFound", message)
     }
@@ -142,6 +147,11 @@ impl IntoResponse for ApiError {
         if self.status == StatusCode::UNAUTHORIZED {
             res.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        // A body that never came: close rather than wait for the rest of it.
+        if self.status == StatusCode::REQUEST_TIMEOUT {
+            res.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         res
     }

@@ -1,12 +1,12 @@
 //! `Idempotency-Key` on POST (docs/http.md): the first response for a key is stored for 24 hours
 //! and replayed for a repeat of the same request; the same key with a different request is a
-//! 422; a repeat while the first is still running is a 409. Keys are scoped to the caller.
+//! 422; a repeat while the first is still running is a 409. Keys are scoped to the caller: its
+//! subject and roles.
 //! A "pending" marker claims the key first (a conditional write), so two racing requests with
 //! one key can never both run.
 
 use crate::AppState;
 use crate::auth::Principal;
-use crate::body::MAX_BODY_BYTES;
 use crate::error::ApiError;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -59,20 +59,15 @@ async fn run(
                 .into_response()
         })?
         .to_string();
-    let sub = req
+    let caller = req
         .extensions()
         .get::<Principal>()
-        .map(|p| p.sub.clone())
+        .map(caller_scope)
         .unwrap_or_default();
     let (parts, body) = req.into_parts();
-    let bytes = to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "PayloadTooLarge",
-            format!("the request body exceeds {MAX_BODY_BYTES} bytes"),
-        )
-        .into_response()
-    })?;
+    let bytes = crate::body::collect(body)
+        .await
+        .map_err(IntoResponse::into_response)?;
     let fingerprint = {
         let mut h = Sha256::new();
         h.update(parts.uri.path().as_bytes());
@@ -80,7 +75,7 @@ async fn run(
         h.update(&bytes);
         hex(&h.finalize())
     };
-    let id = hex(&Sha256::digest(format!("{sub}\u{0}{key}").as_bytes()));
+    let id = hex(&Sha256::digest(format!("{caller}\u{0}{key}").as_bytes()));
     let store_key = Key::new(format!("idempotency#{id}"), "idempotency");
     let store = state.deps.store.clone();
     let now = state.deps.calendar.now().timestamp();
@@ -128,6 +123,16 @@ async fn run(
         tracing::error!(error = %e, "could not record the idempotent response");
     }
     Ok(Response::from_parts(res_parts, Body::from(body)))
+}
+
+/// Whose keys these are: the subject with its roles (sorted, so their order in the token does
+/// not matter). The same key from another subject, or from the same subject with other roles,
+/// is another key: a response is replayed only to a caller who could have asked for it.
+fn caller_scope(p: &Principal) -> String {
+    let mut roles: Vec<&str> = p.roles.iter().map(|r| r.as_str()).collect();
+    roles.sort_unstable();
+    roles.dedup();
+    format!("{}\u{0}{}", p.sub, roles.join(","))
 }
 
 fn base_item(key: &Key, fingerprint: &str) -> Item {

@@ -92,12 +92,18 @@ pub struct Services {
 
 /// The complete HTTP application for the named functions (hospital-local passes all of
 /// [`registry::local_names`], a Lambda function its own name), with the shared layers around
-/// it. Unknown names are ignored. Only these functions' routes are built: the roles the auth
-/// layer checks come from them.
+/// it. Unknown names are ignored, and so is `dev` unless the state has a dev clock. Only these
+/// functions' routes are built: the roles the auth layer checks come from them.
 pub fn app(functions: &[&str], state: AppState, authenticator: Arc<dyn Authenticator>) -> Router {
     let mut router = Router::new();
     let mut rules = auth::Rules::default();
-    for f in functions.iter().filter_map(|f| registry::function(f)) {
+    // hospital-local's development routes exist only with its dev clock on.
+    let dev_on = state.dev_clock.is_some();
+    for f in functions
+        .iter()
+        .filter_map(|f| registry::function(f))
+        .filter(|f| dev_on || f.name != dev::FUNCTION.name)
+    {
         for route in (f.routes)() {
             rules.insert(route.method, route.path, route.roles);
             router = router.route(route.path, route.handler);

@@ -198,10 +198,20 @@ impl SchemaMap {
             }
             record.insert(k, v);
         }
-        record_required.extend(required.iter().map(|r| json!(r)));
-        for f in R::SERVER_FIELDS {
-            if !required.iter().any(|r| r == f) {
-                record_required.push(json!(f));
+        // A record holds every field that is not nullable: serde writes them all, defaults
+        // included (a status), while a field that is `null`-able in Rust (an `Option`) is left
+        // out until set (an exam's `started_at`, an admission's `discharge`), so it is not
+        // required, server-maintained or not.
+        for (k, v) in &record {
+            if !is_nullable(v) && !record_required.iter().any(|r| r == k) {
+                record_required.push(json!(k));
+            }
+        }
+        // Clinical detail is left out for some callers: not required, where it is.
+        for pointer in R::CLINICAL {
+            match pointer.trim_start_matches('/').split_once('/') {
+                None => record_required.retain(|r| r != pointer.trim_start_matches('/')),
+                Some((outer, inner)) => self.not_required(record.get(outer), inner),
             }
         }
         let mut record_schema = json!({
@@ -219,6 +229,37 @@ impl SchemaMap {
             page_schema(&format!("#/components/schemas/{name}Record")),
         );
         name
+    }
+}
+
+impl SchemaMap {
+    /// Makes `field` optional in the object schema `schema` refers to (directly or as a
+    /// variant of a nullable `oneOf`): a nested member a response may leave out.
+    fn not_required(&mut self, schema: Option<&Value>, field: &str) {
+        let Some(schema) = schema else { return };
+        let refs = std::iter::once(schema)
+            .chain(schema["oneOf"].as_array().into_iter().flatten())
+            .filter_map(|s| s["$ref"].as_str())
+            .filter_map(|r| r.strip_prefix("#/components/schemas/"));
+        for name in refs.map(str::to_string).collect::<Vec<_>>() {
+            if let Some(Value::Array(required)) =
+                self.0.get_mut(&name).and_then(|t| t.get_mut("required"))
+            {
+                required.retain(|r| r != field);
+            }
+        }
+    }
+}
+
+/// Whether the schema admits `null`.
+fn is_nullable(schema: &Value) -> bool {
+    match &schema["type"] {
+        Value::String(t) => t == "null",
+        Value::Array(ts) => ts.iter().any(|t| t == "null"),
+        _ => schema
+            .get("oneOf")
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.iter().any(|s| s["type"] == "null")),
     }
 }
 

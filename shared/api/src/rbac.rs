@@ -63,9 +63,24 @@ pub const ADMISSION_UPDATE: &[Role] = &[Admin, Doctor, Nurse];
 pub const TRANSFER: &[Role] = &[Admin, Nurse];
 pub const DISCHARGE: &[Role] = &[Admin, Doctor, Nurse];
 pub const ADMISSION_CANCEL: &[Role] = &[Admin, Nurse, Receptionist];
+/// Who cancels an admission registered more than [`FRONT_DESK_CANCEL_HOURS`] ago: by then it
+/// is a stay, not a registration to undo at the desk.
+pub const ADMISSION_CANCEL_LATE: &[Role] = &[Admin, Nurse];
+pub const FRONT_DESK_CANCEL_HOURS: i64 = 24;
+/// Who reads clinical detail — exam results, diagnoses — where they read the record: everyone
+/// but the front desk, which sees that an exam or an admission exists, not what it found.
+pub const CLINICAL_READ: &[Role] = &[Admin, Manager, Doctor, Nurse, Billing, Pharmacist];
 /// Billing entries: kept by billing; read by management.
 pub const BILLING_READ: &[Role] = &[Admin, Manager, Billing];
 pub const BILLING_WRITE: &[Role] = &[Admin, Billing];
+
+/// Fields of a resource (its kind, the field) that only some of the roles allowed to update it
+/// may change: a CPF is the front desk's, a diagnosis the doctors'. A patch naming one from
+/// another role is a 403 naming the field.
+pub const GUARDED_FIELDS: &[(&str, &str, &[Role])] = &[
+    ("patient", "cpf", &[Admin, Receptionist]),
+    ("admission", "admitting_diagnosis", &[Admin, Doctor]),
+];
 
 /// Reviews of long stays (AUTO04): the care team and management.
 pub const REVIEW: &[Role] = &[Admin, Manager, Doctor, Nurse];

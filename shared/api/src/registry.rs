@@ -36,8 +36,8 @@ pub struct Function {
 pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "meta",
-        description: "GET /v1/health and GET /v1/openapi.json (public)",
-        table: TableAccess::None,
+        description: "GET /v1/health (reads the table) and GET /v1/openapi.json (public)",
+        table: TableAccess::Read,
         routes: || meta::routes(openapi_json),
     },
     patients::FUNCTION,
@@ -130,11 +130,11 @@ pub fn local_names() -> Vec<&'static str> {
     all().map(|f| f.name).collect()
 }
 
-/// The OpenAPI document of every function's routes.
-pub fn document() -> Value {
+/// The OpenAPI document of these functions' routes.
+pub fn document<'a>(functions: impl Iterator<Item = &'a Function>) -> Value {
     let mut ops = Vec::new();
     let mut schemas = Schemas::default();
-    for f in all() {
+    for f in functions {
         for r in (f.routes)() {
             schemas.extend(&r.schemas);
             ops.push((r.method, r.path, r.op));
@@ -143,8 +143,15 @@ pub fn document() -> Value {
     crate::openapi::document(ops, &schemas)
 }
 
-/// The document as served (built once: it only changes with the code).
-pub fn openapi_json() -> &'static str {
+/// The document as served: the deployed functions' routes, with hospital-local's development
+/// routes when `dev` (its dev clock is on, so they exist). Each built once: it only changes
+/// with the code.
+pub fn openapi_json(dev: bool) -> &'static str {
     static DOC: OnceLock<String> = OnceLock::new();
-    DOC.get_or_init(|| document().to_string())
+    static DEV: OnceLock<String> = OnceLock::new();
+    if dev {
+        DEV.get_or_init(|| document(all()).to_string())
+    } else {
+        DOC.get_or_init(|| document(FUNCTIONS.iter()).to_string())
+    }
 }

@@ -22,6 +22,8 @@ use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{PartialSchema, ToSchema};
 
 /// Path parameters in order: the parent's id for a sub-resource, then the resource's own id.
+/// Every route reads its path through this, so that a path axum can't decode (invalid UTF-8
+/// in a `%XX` escape) is an enveloped 400 like any other bad input, not axum's plain text.
 pub struct Ids(Vec<String>);
 
 impl<S: Send + Sync> FromRequestParts<S> for Ids {
@@ -134,6 +136,9 @@ pub async fn update<R: Resource>(
     principal: Option<axum::Extension<crate::auth::Principal>>,
     MergePatch(patch): MergePatch,
 ) -> ApiResult<Response> {
+    if let (Some(axum::Extension(p)), Some(fields)) = (&principal, patch.as_object()) {
+        guard_fields::<R>(p, fields)?;
+    }
     let (parent, id) = split::<R>(&ids, true);
     let expected = if_match(&headers)?;
     let actor = principal.as_ref().map(|p| p.sub.as_str());
@@ -141,6 +146,28 @@ pub async fn update<R: Resource>(
         .update_by(parent, id.unwrap_or_default(), &patch, expected, actor)
         .await?;
     Ok(one(StatusCode::OK, &record, None))
+}
+
+/// Refuses a patch naming a field the caller's roles may not change
+/// ([`crate::rbac::GUARDED_FIELDS`]), even to the value it has: a patch says what to change.
+fn guard_fields<R: Resource>(
+    principal: &crate::auth::Principal,
+    fields: &serde_json::Map<String, Value>,
+) -> ApiResult<()> {
+    for (_, field, roles) in crate::rbac::GUARDED_FIELDS
+        .iter()
+        .filter(|(kind, field, _)| *kind == R::KIND && fields.contains_key(*field))
+    {
+        if !principal.roles.iter().any(|r| roles.contains(r)) {
+            let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+            return Err(ApiError::forbidden_because(format!(
+                "{field}: only {} may change it",
+                names.join(" or ")
+            ))
+            .with_field(*field));
+        }
+    }
+    Ok(())
 }
 
 pub async fn delete<R: Resource>(
@@ -405,9 +432,7 @@ pub fn crud_with<R: Resource + ToSchema>(
                 &format!("update_{kind}"),
                 &format!("Update a {human} (JSON Merge Patch)"),
             )
-            .description(
-                "A patch that changes nothing answers the record as it is (same version and ETag).",
-            )
+            .description(&patch_description(R::KIND))
             .params(|| [if_match_param()])
             .body(
                 &format!("{name}Patch"),
@@ -442,7 +467,86 @@ pub fn crud_with<R: Resource + ToSchema>(
         );
     }
     routes.iter_mut().for_each(|r| r.schemas.extend(&schemas));
+    // The reads withhold already.
+    for r in routes.iter_mut().filter(|r| r.method != "GET") {
+        r.handler = withholding::<R>(std::mem::take(&mut r.handler));
+    }
     routes
+}
+
+fn patch_description(kind: &str) -> String {
+    let mut text =
+        "A patch that changes nothing answers the record as it is (same version and ETag)."
+            .to_string();
+    for (_, field, roles) in crate::rbac::GUARDED_FIELDS
+        .iter()
+        .filter(|(k, _, _)| *k == kind)
+    {
+        let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        text.push_str(&format!(
+            " Only {} may change `{field}` (403 otherwise).",
+            names.join(" or ")
+        ));
+    }
+    text
+}
+
+/// `handler`, answering callers outside the care team ([`crate::rbac::CLINICAL_READ`]) without
+/// `R`'s clinical fields ([`Resource::CLINICAL`]), in a record or in each item of a page.
+pub fn withholding<R: Resource>(
+    handler: routing::MethodRouter<AppState>,
+) -> routing::MethodRouter<AppState> {
+    if R::CLINICAL.is_empty() {
+        return handler;
+    }
+    handler.layer(axum::middleware::from_fn(withhold::<R>))
+}
+
+async fn withhold<R: Resource>(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let sees = req
+        .extensions()
+        .get::<crate::auth::Principal>()
+        .is_none_or(|p| {
+            p.roles
+                .iter()
+                .any(|r| crate::rbac::CLINICAL_READ.contains(r))
+        });
+    let res = next.run(req).await;
+    if sees || !res.status().is_success() {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return ApiError::internal().into_response();
+    };
+    let Ok(mut value) = serde_json::from_slice::<Value>(&bytes) else {
+        return ApiError::internal().into_response();
+    };
+    let records: Vec<&mut Value> = match value.get_mut("items") {
+        Some(Value::Array(items)) => items.iter_mut().collect(),
+        _ => vec![&mut value],
+    };
+    for record in records {
+        for pointer in R::CLINICAL {
+            remove_at(record, pointer);
+        }
+    }
+    // The body changed length.
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(value.to_string()))
+}
+
+/// Removes the member a JSON pointer names, if there.
+fn remove_at(value: &mut Value, pointer: &str) {
+    let Some((parent, last)) = pointer.rsplit_once('/') else {
+        return;
+    };
+    if let Some(Value::Object(map)) = value.pointer_mut(parent) {
+        map.remove(last);
+    }
 }
 
 /// List and get only (a sub-resource created by its own operation and never changed).
@@ -476,7 +580,10 @@ pub fn reads<R: Resource + ToSchema>(
             .error(404, "Not found")
             .build(),
     ];
-    routes.iter_mut().for_each(|r| r.schemas = own.clone());
+    for r in &mut routes {
+        r.schemas = own.clone();
+        r.handler = withholding::<R>(std::mem::take(&mut r.handler));
+    }
     routes
 }
 

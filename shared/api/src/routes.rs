@@ -150,6 +150,10 @@ impl RouteBuilder {
         }
         op.request_body(Some(b.build()))
             .response("400", openapi::error("Malformed JSON (or a repeated key)"))
+            .response(
+                "408",
+                openapi::error("The body did not arrive within 10 s; the connection is closed"),
+            )
             .response("413", openapi::error("Body larger than 64 KiB"))
             .response(
                 "415",

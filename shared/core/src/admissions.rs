@@ -127,6 +127,8 @@ pub struct Admission {
     pub bed_id: String,
     #[schema(pattern = r"^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")]
     pub attending_doctor_id: String,
+    /// Withheld from the front desk, as is the discharge diagnosis: it sees the admission,
+    /// not what it is for.
     #[validate(nested)]
     pub admitting_diagnosis: Diagnosis,
     /// RFC 3339; now when absent; not in the future.
@@ -185,6 +187,8 @@ impl Resource for Admission {
     const MULTILINE: &'static [&'static str] = &["notes"];
     const SERVER_FIELDS: &'static [&'static str] =
         &["status", "sector_id", "stays", "discharge", "cancel_reason"];
+    const CLINICAL: &'static [&'static str] =
+        &["/admitting_diagnosis", "/discharge/discharge_diagnosis"];
     const FILTERS: &'static [(&'static str, FilterKind)] = &[
         (
             "patient_id",
@@ -433,17 +437,12 @@ impl Resource for Admission {
                 return Ok(());
             };
             if before.data.attending_doctor_id != after.data.attending_doctor_id {
-                let doctor = Repository::<crate::doctors::Doctor>::new(deps.clone())
-                    .get(None, &after.data.attending_doctor_id)
-                    .await;
-                if let Ok(d) = doctor
-                    && d.data.status != crate::doctors::DoctorStatus::Active
-                {
-                    return Err(DomainError::invalid(
-                        "attending_doctor_id",
-                        "the doctor is inactive",
-                    ));
-                }
+                crate::doctors::active(
+                    deps,
+                    &after.data.attending_doctor_id,
+                    "attending_doctor_id",
+                )
+                .await?;
             }
             Ok(())
         }
@@ -680,7 +679,7 @@ async fn admit_once(
     {
         let at = step_time(input.admitted_at, tx.now(), "admitted_at")?;
         let bed = free_bed(deps, &input.bed_id, at, "bed_id").await?;
-        check_doctor(deps, &input.attending_doctor_id).await?;
+        crate::doctors::active(deps, &input.attending_doctor_id, "attending_doctor_id").await?;
         let mut data = input.clone();
         data.admitted_at = Some(at);
         data.status = AdmissionStatus::InProgress;
@@ -728,24 +727,6 @@ async fn admit_once(
             }),
         ));
         Ok(record)
-    }
-}
-
-async fn check_doctor(deps: &Deps, doctor_id: &str) -> DomainResult<()> {
-    match Repository::<crate::doctors::Doctor>::new(deps.clone())
-        .get(None, doctor_id)
-        .await
-    {
-        Ok(d) if d.data.status == crate::doctors::DoctorStatus::Active => Ok(()),
-        Ok(_) => Err(DomainError::invalid(
-            "attending_doctor_id",
-            "the doctor is inactive",
-        )),
-        Err(DomainError::NotFound { .. }) => Err(DomainError::invalid(
-            "attending_doctor_id",
-            format!("no doctor with id {doctor_id}"),
-        )),
-        Err(e) => Err(e),
     }
 }
 

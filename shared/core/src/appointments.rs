@@ -9,14 +9,15 @@
 //!   an agenda of booked intervals per day ([`crate::intervals`]), written in the booking's
 //!   transaction conditional on what was read, so two concurrent bookings of one slot can't both
 //!   commit. A cancelled or no-show appointment frees its time.
+//! - When: a check-in from two hours before the start; fulfilled or a no-show only once the
+//!   start has come (either may be recorded late).
 
-use crate::doctors::{Doctor, DoctorStatus};
 use crate::error::{DomainResult, FieldError};
 use crate::events::DomainEvent;
 use crate::intervals::{self, Span, Timeline};
 use crate::resource::tx::RuleError;
 use crate::resource::{
-    Change, Deps, Filter, FilterKind, Reference, Repository, Resource, Tx, ULID_SCHEMA, View,
+    Change, Deps, Filter, FilterKind, Reference, Resource, Tx, ULID_SCHEMA, View,
 };
 use crate::store::SkRange;
 use crate::time::Calendar;
@@ -68,6 +69,9 @@ impl AppointmentStatus {
     }
 }
 
+/// How long before its start an appointment's check-in opens.
+pub const CHECK_IN_OPENS_HOURS: i64 = 2;
+
 fn thirty() -> u32 {
     30
 }
@@ -95,7 +99,9 @@ pub struct Appointment {
     #[validate(length(max = 2000))]
     #[schema(max_length = 2000)]
     pub notes: Option<String>,
-    /// `booked` on creation; moves by PATCH as the module says.
+    /// `booked` on creation; then by PATCH: `checked_in` from 2 hours before `starts_at`,
+    /// `fulfilled` (after a check-in) or `noshow` once `starts_at` has come, `cancelled` (with
+    /// a reason) while booked or checked in.
     #[serde(default)]
     pub status: AppointmentStatus,
     /// Required when cancelling.
@@ -119,6 +125,32 @@ impl Appointment {
             || self.duration_minutes != before.duration_minutes
             || self.doctor_id != before.doctor_id
             || self.specialty_id != before.specialty_id
+    }
+    /// Why the status this appointment moves to can't be reached yet: a check-in opens
+    /// [`CHECK_IN_OPENS_HOURS`] before the start; a fulfilment or a no-show needs the start
+    /// to have come. Late ones are fine (records caught up after the fact).
+    fn too_early(&self, calendar: &Calendar) -> Option<FieldError> {
+        let opens = match self.status {
+            AppointmentStatus::CheckedIn => self.starts_at - Duration::hours(CHECK_IN_OPENS_HOURS),
+            AppointmentStatus::Fulfilled | AppointmentStatus::Noshow => self.starts_at,
+            _ => return None,
+        };
+        (calendar.now() < opens).then(|| {
+            let local = opens.with_timezone(&calendar.tz());
+            let what = match self.status {
+                AppointmentStatus::CheckedIn => {
+                    format!("check-in opens {CHECK_IN_OPENS_HOURS} hours before the appointment")
+                }
+                _ => format!(
+                    "an appointment is {} only once it has started",
+                    self.status.as_str()
+                ),
+            };
+            FieldError::new(
+                "status",
+                format!("too early: {what}, at {}", local.format("%Y-%m-%d %H:%M")),
+            )
+        })
     }
     /// The sort key of lists: by start time.
     fn when(&self, id: &str) -> String {
@@ -255,6 +287,9 @@ impl Resource for Appointment {
                             self.status.as_str()
                         ),
                     ));
+                }
+                if allowed && b.status != self.status {
+                    errors.extend(self.too_early(calendar));
                 }
                 if b.status == self.status
                     && matches!(b.status, Cancelled)
@@ -409,22 +444,7 @@ impl Resource for Appointment {
 
 /// The doctor must be active and hold the specialty booked.
 async fn check_doctor(deps: &Deps, a: &Appointment) -> DomainResult<()> {
-    let doctor = match Repository::<Doctor>::new(deps.clone())
-        .get(None, &a.doctor_id)
-        .await
-    {
-        Ok(d) => d,
-        Err(DomainError::NotFound { .. }) => {
-            return Err(DomainError::invalid(
-                "doctor_id",
-                format!("no doctor with id {}", a.doctor_id),
-            ));
-        }
-        Err(e) => return Err(e),
-    };
-    if doctor.data.status != DoctorStatus::Active {
-        return Err(DomainError::invalid("doctor_id", "the doctor is inactive"));
-    }
+    let doctor = crate::doctors::active(deps, &a.doctor_id, "doctor_id").await?;
     if !doctor.data.specialty_ids.contains(&a.specialty_id) {
         return Err(DomainError::invalid(
             "specialty_id",

@@ -319,6 +319,40 @@ impl Resource for BillingEntry {
         }
     }
 
+    /// The stay or appointment billed is the patient's.
+    async fn plan<'a>(
+        change: &'a crate::resource::Change<'a, Self>,
+        deps: &'a crate::resource::Deps,
+        _tx: &'a mut crate::resource::Tx,
+    ) -> DomainResult<()> {
+        let Some(after) = change.after else {
+            return Ok(());
+        };
+        let (before, a) = (change.before.map(|b| &b.data), &after.data);
+        let moved = |b: &Self| b.patient_id != a.patient_id;
+        if before.is_none_or(|b| moved(b) || b.admission_id != a.admission_id) {
+            crate::patients::same_patient::<crate::admissions::Admission>(
+                deps,
+                "admission_id",
+                a.admission_id.as_deref(),
+                &a.patient_id,
+                |x| &x.patient_id,
+            )
+            .await?;
+        }
+        if before.is_none_or(|b| moved(b) || b.appointment_id != a.appointment_id) {
+            crate::patients::same_patient::<crate::appointments::Appointment>(
+                deps,
+                "appointment_id",
+                a.appointment_id.as_deref(),
+                &a.patient_id,
+                |x| &x.patient_id,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
     fn references(&self) -> Vec<Reference> {
         let mut refs = vec![Reference::new("patient_id", "patient", &self.patient_id)];
         if let Some(i) = &self.insurer_id {

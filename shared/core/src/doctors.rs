@@ -1,7 +1,8 @@
 //! Doctors (RF02) and the specialties they practise.
 
+use crate::error::{DomainError, DomainResult};
 use crate::patients::Uf;
-use crate::resource::{FilterKind, Reference, Resource, Unique};
+use crate::resource::{Deps, FilterKind, Record, Reference, Repository, Resource, Unique};
 use crate::validate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -112,5 +113,19 @@ impl Resource for Doctor {
     }
     fn sort_key(&self) -> String {
         validate::sort_text(&self.full_name)
+    }
+}
+
+/// The doctor a record names in `field`, who must be active: no appointment, admission, exam
+/// or prescription is given to a doctor who has left (422 on `field`, as is a missing one).
+pub async fn active(deps: &Deps, id: &str, field: &str) -> DomainResult<Record<Doctor>> {
+    match Repository::<Doctor>::new(deps.clone()).get(None, id).await {
+        Ok(d) if d.data.status == DoctorStatus::Active => Ok(d),
+        Ok(_) => Err(DomainError::invalid(field, "the doctor is inactive")),
+        Err(DomainError::NotFound { .. }) => Err(DomainError::invalid(
+            field,
+            format!("no doctor with id {id}"),
+        )),
+        Err(e) => Err(e),
     }
 }

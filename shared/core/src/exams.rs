@@ -105,7 +105,8 @@ pub struct Exam {
     )]
     #[schema(value_type = Option<String>, format = DateTime, read_only)]
     pub completed_at: Option<DateTime<Utc>>,
-    /// Required to complete the exam.
+    /// Required to complete the exam. Withheld from the front desk, which sees that the exam
+    /// exists and its status, not what it found.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[validate(length(min = 1, max = 20000))]
     #[schema(min_length = 1, max_length = 20000)]
@@ -127,6 +128,7 @@ impl Resource for Exam {
     const KIND: &'static str = "exam";
     const DELETABLE: bool = false;
     const MULTILINE: &'static [&'static str] = &["notes", "result"];
+    const CLINICAL: &'static [&'static str] = &["/result"];
     const SERVER_FIELDS: &'static [&'static str] = &["requested_at", "started_at", "completed_at"];
     const FILTERS: &'static [(&'static str, FilterKind)] = &[
         (
@@ -265,6 +267,32 @@ impl Resource for Exam {
         if self.status == ExamStatus::Completed && was != Some(ExamStatus::Completed) {
             self.completed_at = Some(now);
         }
+    }
+
+    /// A new exam's doctor is active; its admission is the patient's.
+    async fn plan<'a>(
+        change: &'a crate::resource::Change<'a, Self>,
+        deps: &'a crate::resource::Deps,
+        _tx: &'a mut crate::resource::Tx,
+    ) -> DomainResult<()> {
+        let Some(after) = change.after else {
+            return Ok(());
+        };
+        let (before, a) = (change.before.map(|b| &b.data), &after.data);
+        if before.is_none() {
+            crate::doctors::active(deps, &a.doctor_id, "doctor_id").await?;
+        }
+        if before.is_none_or(|b| b.admission_id != a.admission_id || b.patient_id != a.patient_id) {
+            crate::patients::same_patient::<crate::admissions::Admission>(
+                deps,
+                "admission_id",
+                a.admission_id.as_deref(),
+                &a.patient_id,
+                |x| &x.patient_id,
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     fn references(&self) -> Vec<Reference> {

@@ -238,3 +238,41 @@ impl Resource for Address {
         }
     }
 }
+
+/// The record of kind `R` that `field` names (an exam's admission, a bill's appointment) must
+/// be `patient_id`'s own: nothing is filed under one patient with another's stay (422 on
+/// `field`). A missing one is left to the reference check, which names the field too.
+pub async fn same_patient<R: Resource>(
+    deps: &crate::resource::Deps,
+    field: &str,
+    id: Option<&str>,
+    patient_id: &str,
+    patient_of: fn(&R) -> &str,
+) -> crate::DomainResult<()> {
+    let Some(id) = id else { return Ok(()) };
+    match crate::resource::Repository::<R>::new(deps.clone())
+        .get(None, id)
+        .await
+    {
+        Ok(r) if patient_of(&r.data) == patient_id => Ok(()),
+        // No such patient: the reference check says so, on patient_id, which is the mistake.
+        Ok(_) if !patient_exists(deps, patient_id).await? => Ok(()),
+        Ok(_) => Err(crate::DomainError::invalid(
+            field,
+            format!("this {} is another patient's", R::KIND),
+        )),
+        Err(crate::DomainError::NotFound { .. }) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+async fn patient_exists(deps: &crate::resource::Deps, id: &str) -> crate::DomainResult<bool> {
+    match crate::resource::Repository::<Patient>::new(deps.clone())
+        .get(None, id)
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(crate::DomainError::NotFound { .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
+}

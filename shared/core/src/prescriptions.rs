@@ -235,6 +235,32 @@ impl Resource for Prescription {
         errors
     }
 
+    /// A new prescription's doctor is active; its admission is the patient's.
+    async fn plan<'a>(
+        change: &'a crate::resource::Change<'a, Self>,
+        deps: &'a crate::resource::Deps,
+        _tx: &'a mut crate::resource::Tx,
+    ) -> DomainResult<()> {
+        let Some(after) = change.after else {
+            return Ok(());
+        };
+        let (before, a) = (change.before.map(|b| &b.data), &after.data);
+        if before.is_none() {
+            crate::doctors::active(deps, &a.doctor_id, "doctor_id").await?;
+        }
+        if before.is_none_or(|b| b.admission_id != a.admission_id || b.patient_id != a.patient_id) {
+            crate::patients::same_patient::<crate::admissions::Admission>(
+                deps,
+                "admission_id",
+                a.admission_id.as_deref(),
+                &a.patient_id,
+                |x| &x.patient_id,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
     fn references(&self) -> Vec<Reference> {
         let mut refs = vec![
             Reference::new("patient_id", "patient", &self.patient_id),

@@ -139,11 +139,10 @@ impl Resource for Review {
     }
 
     fn normalize(&mut self) {
-        self.note = self
-            .note
-            .take()
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty());
+        // Trimmed but kept: a blank note is refused (its length), not taken for no note.
+        if let Some(note) = &mut self.note {
+            *note = note.trim().to_string();
+        }
     }
 
     fn check_change(&self, before: Option<&Self>, _calendar: &Calendar) -> Vec<FieldError> {

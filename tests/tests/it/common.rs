@@ -81,6 +81,13 @@ impl Local {
             .expect("token")
     }
 
+    /// A token for `sub` with `roles`, acting as the doctor record `doctor_id` when given.
+    pub fn token_with(&self, sub: &str, roles: &[Role], doctor_id: Option<&str>) -> String {
+        self.jwt
+            .issue_for(sub, roles, doctor_id, now(), 3600)
+            .expect("token")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.server.as_ref().expect("running").url(), path)
     }

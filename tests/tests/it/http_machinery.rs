@@ -165,3 +165,135 @@ pub(crate) fn tracing_subscriber_like(sink: Sink) -> impl tracing::Subscriber + 
         .with_writer(move || sink.clone())
         .finish()
 }
+
+/// `GET /v1/health` answers the meta function's app over `store`: status, body, and how long it
+/// took.
+async fn health_over(
+    store: Arc<dyn hospital_core::store::Store>,
+) -> (u16, Value, std::time::Duration) {
+    let state = AppState::new(hospital_api::Services {
+        deps: Deps {
+            store,
+            calendar: Calendar::system(),
+            cursors: hospital_core::cursor::Cursors::new(b"test"),
+        },
+        dev_clock: None,
+        dev_jobs: None,
+        settings: Default::default(),
+        reports: None,
+    });
+    let app = hospital_api::app(&["meta"], state, Arc::new(LocalJwt::new(b"k")));
+    let started = std::time::Instant::now();
+    let res = app
+        .oneshot(Request::get("/v1/health").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let body = to_bytes(res.into_body(), 1 << 16).await.unwrap();
+    (
+        status,
+        serde_json::from_slice(&body).unwrap(),
+        started.elapsed(),
+    )
+}
+
+/// The health check reads the store: up on both stores (DynamoDB on moto); a DynamoDB that
+/// refuses connections, or accepts them and never answers, is a 503 in the envelope naming
+/// storage, within the check's 2 s (and the SDK's retries) rather than hanging.
+#[tokio::test]
+async fn health_reads_the_store_and_names_it_when_down() {
+    let up = serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION"), "checks": {"storage": "ok"}});
+    for backend in [
+        crate::common::Backend::Embedded,
+        crate::common::Backend::Dynamo,
+    ] {
+        let local = crate::common::Local::start(backend).await;
+        let (s, b) = crate::common::body(local.get("/v1/health").await).await;
+        assert_eq!((s, &b), (200, &up), "{backend:?}");
+        local.stop().await;
+    }
+    hospital_testkit::aws_test_env();
+    // Accepts connections and never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_addr = silent.local_addr().unwrap();
+    let holder = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            held.push(socket);
+        }
+    });
+    // Refuses them: a port bound, then released.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    for endpoint in [format!("http://{silent_addr}"), format!("http://{closed}")] {
+        let store =
+            hospital_adapters::dynamodb::DynamoStore::from_env("hospital", Some(endpoint.clone()))
+                .await;
+        let (s, b, took) = health_over(Arc::new(store)).await;
+        assert_eq!(s, 503, "{endpoint}: {b}");
+        assert_eq!(b["error"][0]["field"], "storage", "{endpoint}: {b}");
+        assert!(
+            b["error"][0]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("storage is down"),
+            "{endpoint}: {b}"
+        );
+        assert!(
+            took < std::time::Duration::from_secs(5),
+            "{endpoint}: took {took:?}"
+        );
+    }
+    holder.abort();
+}
+
+/// A client that sends half a body and then nothing gets a 408 in the envelope once the body's
+/// read timeout passes, and its connection is closed — with or without an Idempotency-Key
+/// (whose layer reads the body first). A raw TCP client, as a slow one would be.
+#[tokio::test]
+async fn a_body_that_never_finishes_is_a_408_and_the_connection_closes() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let local = crate::common::Local::start(crate::common::Backend::Embedded).await;
+    let addr = local.server.as_ref().unwrap().addr;
+    let token = local.token(Role::Receptionist);
+    let half = r#"{"full_name": "Lenta Mente", "cpf": "#;
+    let runs = ["", "Idempotency-Key: slow-1\r\n"].map(|extra| {
+        let token = token.clone();
+        async move {
+            let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let head = format!(
+                "POST /v1/patients HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+                 Content-Type: application/json\r\nContent-Length: 400\r\n{extra}\r\n{half}"
+            );
+            tcp.write_all(head.as_bytes()).await.unwrap();
+            let started = std::time::Instant::now();
+            // Read to the end: the server must answer and close, the body still unfinished.
+            let mut answer = Vec::new();
+            tokio::time::timeout(
+                hospital_api::body::READ_TIMEOUT + std::time::Duration::from_secs(10),
+                tcp.read_to_end(&mut answer),
+            )
+            .await
+            .expect("the server neither answered nor closed")
+            .unwrap();
+            (
+                String::from_utf8_lossy(&answer).to_string(),
+                started.elapsed(),
+            )
+        }
+    });
+    for (answer, took) in futures::future::join_all(runs).await {
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        assert!(took >= hospital_api::body::READ_TIMEOUT, "{took:?}");
+        let json = &answer[answer.find("\r\n\r\n").unwrap() + 4..];
+        let body: Value = serde_json::from_str(json).unwrap();
+        assert_eq!(body["error"][0]["title"], "RequestTimeout", "{body}");
+        assert!(body["request_id"].as_str().is_some_and(|r| !r.is_empty()));
+    }
+    // Nothing was written.
+    let (_, page) = crate::common::body(local.get("/v1/patients?name=lenta").await).await;
+    assert_eq!(page["items"], serde_json::json!([]));
+    local.stop().await;
+}

@@ -148,3 +148,29 @@ async fn every_automation_sample_is_handled_by_its_function() {
         .unwrap();
     assert_eq!(out["batchItemFailures"], serde_json::json!([]));
 }
+
+/// What the JWT authorizer does not check, the function does: a token valid for more than a
+/// day, or whose sub holds control characters (which would forge log lines), is a 401.
+#[tokio::test]
+async fn claims_the_authorizer_lets_through_are_checked() {
+    let text = std::fs::read_to_string(root().join("events/patients/create-patient.json")).unwrap();
+    let base: Value = serde_json::from_str(&text).unwrap();
+    let claims = "/requestContext/authorizer/jwt/claims";
+    for (field, value) in [
+        ("exp", "1796039460"), // iat + 24 h + 1 min
+        ("sub", "7f3c2a10\nINFO forged line"),
+        ("sub", ""),
+    ] {
+        let mut event = base.clone();
+        event.pointer_mut(claims).unwrap()[field] = Value::from(value);
+        let app = hospital_functions::http_app("patients", memory_deps(), None);
+        let req = lambda_http::request::from_str(&event.to_string())
+            .unwrap()
+            .map(|b| axum::body::Body::from(b.to_vec()));
+        let res = app.oneshot(req).await.unwrap();
+        assert_eq!(res.status(), 401, "{field} = {value:?}");
+        let body = to_bytes(res.into_body(), 1 << 16).await.unwrap();
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"][0]["title"], "Unauthorized", "{body}");
+    }
+}

@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 
 #[tokio::test]
 async fn document_covers_every_route_and_error() {
-    let local = Local::start(Backend::Embedded).await;
+    // With the dev clock, so that the dev routes exist (and are documented) too.
+    let local = Local::start_with(Backend::Embedded, |c| c.dev_clock = true).await;
     let res = local
         .http
         .get(local.url("/v1/openapi.json"))
@@ -110,4 +111,127 @@ fn undocumented_routes_are_the_same_routes() {
             .iter()
             .all(|r| r.op.operation_id.is_some())
     );
+}
+
+/// Whether a JSON Schema admits `null`.
+fn nullable(schema: &serde_json::Value) -> bool {
+    match &schema["type"] {
+        serde_json::Value::Array(ts) => ts.iter().any(|t| t == "null"),
+        t => {
+            t == "null"
+                || schema["oneOf"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|s| s["type"] == "null"))
+        }
+    }
+}
+
+/// A record requires exactly the fields the server always writes: those left out until set
+/// (an exam's `started_at`, an admission's `discharge`) are optional, and real records in
+/// their first state lack them yet hold every required field (schemathesis's response
+/// conformance check).
+#[tokio::test]
+async fn records_require_only_what_is_always_written() {
+    use crate::operations::*;
+    use hospital_core::admissions::Admission;
+    use hospital_core::exams::Exam;
+    use hospital_core::resource::Resource;
+    let local = Local::start(Backend::Embedded).await;
+    let doc: serde_json::Value = local.get("/v1/openapi.json").await.json().await.unwrap();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for (name, schema) in schemas.iter().filter(|(n, _)| n.ends_with("Record")) {
+        let props = schema["properties"].as_object().unwrap();
+        for field in schema["required"].as_array().unwrap() {
+            let field = field.as_str().unwrap();
+            assert!(
+                !nullable(&props[field]),
+                "{name}.{field} is required but left out when unset"
+            );
+        }
+        // Clinical detail is left out for the front desk: not required, though not nullable.
+        let clinical: &[&str] = match name.as_str() {
+            "AdmissionRecord" => Admission::CLINICAL,
+            "ExamRecord" => Exam::CLINICAL,
+            _ => &[],
+        };
+        for (field, prop) in props {
+            let required = schema["required"].as_array().unwrap();
+            assert!(
+                nullable(prop)
+                    || required.iter().any(|r| r == field.as_str())
+                    || clinical.contains(&format!("/{field}").as_str()),
+                "{name}.{field} is always written but not required"
+            );
+        }
+    }
+    let optional = |record: &str, field: &str| {
+        let schema = &schemas[record];
+        assert!(schema["properties"][field].is_object(), "{record}.{field}");
+        assert!(
+            !schema["required"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r == field),
+            "{record}.{field} is required"
+        );
+    };
+    for (record, field) in [
+        ("AdmissionRecord", "discharge"),
+        ("AdmissionRecord", "cancel_reason"),
+        ("ExamRecord", "started_at"),
+        ("ExamRecord", "completed_at"),
+        ("ExamRecord", "cancel_reason"),
+        ("ReviewRecord", "resolved_at"),
+        ("ReviewRecord", "note"),
+        ("AdmissionRecord", "admitting_diagnosis"),
+        ("ExamRecord", "result"),
+        ("DischargeSummary", "discharge_diagnosis"),
+    ] {
+        optional(record, field);
+    }
+
+    // A requested exam and an admission in progress, as the API answers them.
+    let esp = new_specialty(&local, "Esquema").await;
+    let doc_ = new_doctor(&local, "Dra. Esquema", 7990, &[&esp.id]).await;
+    let p = new_patient(&local, "Paciente Esquema", 7991).await;
+    let sector = new_sector(&local, "Esquema", "ward").await;
+    let bed = new_bed(&local, "ESQ-1", &sector.id, "available").await;
+    let exam = create(
+        &local,
+        Role::Doctor,
+        EXAMS,
+        &json!({"patient_id": p.id, "doctor_id": doc_.id, "exam_type": "Hemograma", "priority": "routine"}),
+    )
+    .await;
+    let admission = create(
+        &local,
+        Role::Nurse,
+        ADMISSIONS,
+        &admission(&p.id, &bed.id, &doc_.id),
+    )
+    .await;
+    for (record, body, absent) in [
+        (
+            "ExamRecord",
+            &exam.body,
+            &["started_at", "completed_at", "result"][..],
+        ),
+        (
+            "AdmissionRecord",
+            &admission.body,
+            &["discharge", "cancel_reason"][..],
+        ),
+    ] {
+        for field in schemas[record]["required"].as_array().unwrap() {
+            assert!(
+                body.get(field.as_str().unwrap()).is_some(),
+                "{record}: {field} missing from {body}"
+            );
+        }
+        for field in absent {
+            assert!(body.get(*field).is_none(), "{record}.{field} in {body}");
+        }
+    }
+    local.stop().await;
 }

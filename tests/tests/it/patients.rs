@@ -304,6 +304,49 @@ pub async fn idempotency(local: &Local) {
     // Only one patient was created.
     let (_, page) = body_of(local.get("/v1/patients?name=idem").await).await;
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    // The key is the caller's: another subject, or the same subject with other roles, using
+    // it is a new request (here a taken CPF), not a replay of the first caller's 201.
+    for token in [
+        local.token_with("test-other-desk", &[Role::Receptionist], None),
+        local.token_with(
+            "test-receptionist",
+            &[Role::Receptionist, Role::Admin],
+            None,
+        ),
+    ] {
+        let res = local
+            .req(Method::POST, "/v1/patients", None)
+            .bearer_auth(token)
+            .header("idempotency-key", "key-1")
+            .json(&patient("Idem", 20))
+            .send()
+            .await
+            .unwrap();
+        assert!(res.headers().get("idempotent-replayed").is_none());
+        let (s, b) = body_of(res).await;
+        assert_envelope(s, &b, 409, Some("cpf"));
+    }
+    // Two callers racing with one key: each gets its own outcome, neither the other's.
+    let racing = ["test-desk-a", "test-desk-b"].map(|sub| {
+        let token = local.token_with(sub, &[Role::Receptionist], None);
+        let n = if sub.ends_with('a') { 22 } else { 23 };
+        async move {
+            let res = local
+                .req(Method::POST, "/v1/patients", None)
+                .bearer_auth(token)
+                .header("idempotency-key", "shared-key")
+                .json(&patient(&format!("Corrida {sub}"), n))
+                .send()
+                .await
+                .unwrap();
+            assert!(res.headers().get("idempotent-replayed").is_none());
+            body_of(res).await
+        }
+    });
+    let [(sa, a), (sb, b)] = futures::future::join_all(racing).await.try_into().unwrap();
+    assert_eq!((sa, sb), (201, 201), "{a} {b}");
+    assert_ne!(a["id"], b["id"]);
+    assert_ne!(a["cpf"], b["cpf"]);
     // Errors are replayed too (the key is spent on the first outcome).
     let (s, _) = body_of(post("key-2", patient("Idem dup", 20)).await).await;
     assert_eq!(s, 409);

@@ -21,7 +21,8 @@ fn app(jwt: LocalJwt) -> axum::Router {
     };
     let state = hospital_api::AppState::new(hospital_api::Services {
         deps,
-        dev_clock: None,
+        // The dev routes are routed only with a dev clock: on, so every route of the table is.
+        dev_clock: Some(Arc::new(hospital_core::time::ScenarioClock::default())),
         dev_jobs: None,
         settings: Default::default(),
         reports: None,
@@ -115,6 +116,51 @@ async fn bad_tokens_are_401() {
     let expired = LocalJwt::new(b"the-real-secret-the-real-secret!!")
         .issue("x", &[Role::Admin], crate::common::now() - 7200, 600)
         .unwrap();
+    let real = LocalJwt::new(b"the-real-secret-the-real-secret!!");
+    let now = crate::common::now();
+    let day = 24 * 3600;
+    // Valid for more than a day: after its iat, or (iat in the future) after now.
+    let too_long = real.issue("x", &[Role::Admin], now, day + 60).unwrap();
+    let too_far = real
+        .issue("x", &[Role::Admin], now + 7200, day - 60)
+        .unwrap();
+    // A sub that would forge log lines, or none.
+    let forging = real
+        .issue("x\nINFO request status=200", &[Role::Admin], now, 600)
+        .unwrap();
+    let escape = real.issue("x\u{1b}[2J", &[Role::Admin], now, 600).unwrap();
+    let empty = real.issue("", &[Role::Admin], now, 600).unwrap();
+    let huge = real
+        .issue(&"x".repeat(256), &[Role::Admin], now, 600)
+        .unwrap();
+    for t in [too_long, too_far, forging, escape, empty, huge] {
+        let mut req = Request::builder()
+            .uri("/v1/patients")
+            .header("authorization", format!("Bearer {t}"));
+        req = req.header("x-request-id", "bad-token");
+        let res = app
+            .clone()
+            .oneshot(req.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        let body = axum::body::to_bytes(res.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"][0]["title"], "Unauthorized", "{body}");
+    }
+    // A day exactly, and a sub of 255 characters (accents included), are fine.
+    for t in [
+        real.issue("x", &[Role::Admin], now, day).unwrap(),
+        real.issue(&"é".repeat(255), &[Role::Admin], now, 600)
+            .unwrap(),
+    ] {
+        assert_eq!(
+            status(&app, "GET", "/v1/patients", Some(t)).await,
+            StatusCode::OK
+        );
+    }
     for t in [forged, expired, "garbage".to_string()] {
         assert_eq!(
             status(&app, "GET", "/v1/patients", Some(t)).await,
@@ -126,4 +172,61 @@ async fn bad_tokens_are_401() {
         status(&app, "HEAD", "/v1/patients", None).await,
         StatusCode::UNAUTHORIZED
     );
+}
+
+/// A path parameter that is not UTF-8 once decoded (`%FF`) is a 400 in the envelope on every
+/// route that has one — never axum's plain-text rejection.
+#[tokio::test]
+async fn undecodable_path_parameters_are_enveloped_400s() {
+    let jwt = LocalJwt::new(b"the-real-secret-the-real-secret!!");
+    let token = jwt
+        .issue("admin", &[Role::Admin], crate::common::now(), 600)
+        .unwrap();
+    let app = app(jwt);
+    let mut checked = 0;
+    for r in routes().iter().filter(|r| r.path.contains('{')) {
+        let path: String = r
+            .path
+            .split('/')
+            .map(|seg| if seg.starts_with('{') { "%FF" } else { seg })
+            .collect::<Vec<_>>()
+            .join("/");
+        let mut req = Request::builder()
+            .method(r.method)
+            .uri(&path)
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json");
+        req = req.header("x-request-id", "utf8-check");
+        let res = app
+            .clone()
+            .oneshot(req.body(Body::from("{}")).unwrap())
+            .await
+            .unwrap();
+        let status = res.status();
+        let body = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body)
+            .unwrap_or_else(|_| panic!("{} {path}: {status} not JSON: {body:?}", r.method));
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "{} {path}: {body}",
+            r.method
+        );
+        assert_eq!(
+            body["request_id"], "utf8-check",
+            "{} {path}: {body}",
+            r.method
+        );
+        assert!(
+            body["error"][0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("UTF-8")),
+            "{} {path}: {body}",
+            r.method
+        );
+        checked += 1;
+    }
+    assert!(checked > 30, "{checked}");
 }

@@ -139,6 +139,10 @@ pub trait Resource:
     /// Fields the server maintains (a stock quantity changed only by stock movements, a status
     /// changed only by its own operations): rejected in request bodies, kept by updates.
     const SERVER_FIELDS: &'static [&'static str] = &[];
+    /// Clinical detail (results, diagnoses), as JSON pointers into the record
+    /// (`/admitting_diagnosis`, `/discharge/discharge_diagnosis`): left out of what callers
+    /// outside the care team read (the HTTP layer decides who: `rbac::CLINICAL_READ`).
+    const CLINICAL: &'static [&'static str] = &[];
     /// Text fields that may hold line breaks (notes); every other text is a single line.
     const MULTILINE: &'static [&'static str] = &[];
     /// Kinds of sub-resources that are records to keep: while any exists, the resource can't be

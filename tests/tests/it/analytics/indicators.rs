@@ -480,6 +480,19 @@ async fn indicators(local: &Local) {
     assert_envelope(s, &b, 403, None);
     let (s, b, _) = patch_as(local, Role::Doctor, &path, &json!({"stay_days": 1}), None).await;
     assert_envelope(s, &b, 422, Some("stay_days"));
+    // A blank note is no note: refused on the field, whether resolving or not.
+    for blank in [
+        json!({"note": ""}),
+        json!({"note": "   "}),
+        json!({"status": "resolved", "note": " \n\t "}),
+    ] {
+        let (s, b, _) = patch_as(local, Role::Doctor, &path, &blank, None).await;
+        assert_envelope(s, &b, 422, Some("note"));
+    }
+    assert_eq!(
+        get_as_ok(local, Role::Doctor, &path).await.get("note"),
+        None
+    );
     let done = patch_ok(
         local,
         Role::Doctor,

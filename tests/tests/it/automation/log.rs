@@ -114,7 +114,7 @@ async fn activity_is_listed(backend: Backend) {
     assert_eq!(emails[1]["to"], json!(["paciente@example.com"]));
     assert!(emails[1]["message_id"].is_string());
 
-    // A job that fails: recorded, alerted with its cause, a failed answer.
+    // A job that fails: recorded, alerted with its cause, answered with the envelope.
     set_clock(&local, &at("2026-03-02", "09:00")).await;
     let (s, failed) = send(
         &local,
@@ -124,9 +124,8 @@ async fn activity_is_listed(backend: Backend) {
         None,
     )
     .await;
-    assert_eq!(s, 200, "{failed}");
-    assert_eq!(failed["ok"], false, "{failed}");
-    assert_eq!(failed["error"], "date: must not be in the future");
+    assert_envelope(s, &failed, 422, Some("date"));
+    assert_eq!(failed["error"][0]["message"], "must not be in the future");
     let runs = every(&local, JOB_RUNS, 50).await;
     assert_eq!(runs.len(), 2, "{runs:?}");
     assert_eq!(runs[0]["job"], "daily-report");

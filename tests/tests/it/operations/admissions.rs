@@ -106,10 +106,11 @@ pub async fn admissions(local: &Local) {
     );
     set_clock(local, &at(D, "10:00")).await;
 
-    // Admit, registered late: the bed becomes occupied since then, the board follows.
+    // Admit, registered late: the bed becomes occupied since then, the board follows. (By
+    // nursing: the front desk's answer would leave the diagnosis out.)
     let a1 = admit(
         local,
-        Role::Receptionist,
+        Role::Nurse,
         with(
             &with(
                 &admission(&p1.id, &b1.id, &doc.id),
@@ -136,16 +137,13 @@ pub async fn admissions(local: &Local) {
         board_counts(local, Role::Nurse, &s1.id).await,
         counts(&[("available", 1), ("occupied", 1), ("maintenance", 1)])
     );
-    for role in [
-        Role::Manager,
-        Role::Doctor,
-        Role::Nurse,
-        Role::Receptionist,
-        Role::Billing,
-    ] {
+    for role in [Role::Manager, Role::Doctor, Role::Nurse, Role::Billing] {
         let (s, got, _) = get_as(local, role, &a1.location).await;
         assert_eq!((s, &got), (200, &a1.body));
     }
+    // The front desk reads it without the diagnosis (operations/access.rs).
+    let (s, got, _) = get_as(local, Role::Receptionist, &a1.location).await;
+    assert_eq!((s, &got), (200, &without(&a1.body, "admitting_diagnosis")));
     let (s, b, _) = get_as(local, Role::Pharmacist, &a1.location).await;
     assert_envelope(s, &b, 403, None);
 
@@ -353,7 +351,8 @@ pub async fn admissions(local: &Local) {
             "admitting_diagnosis.code",
         ),
     ] {
-        let (s, b, _) = patch_as(local, Role::Nurse, &a1.location, &patch, None).await;
+        // A doctor: nursing may not change the diagnosis at all (operations/access.rs).
+        let (s, b, _) = patch_as(local, Role::Doctor, &a1.location, &patch, None).await;
         assert_envelope(s, &b, 422, Some(field));
     }
     let (s, b, _) = patch_as(

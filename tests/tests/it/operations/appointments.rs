@@ -265,6 +265,33 @@ pub async fn appointments(local: &Local) {
         "status",
     )
     .await;
+    // Not days ahead: a check-in opens two hours before the start (a1 at 10:00), a no-show
+    // and a fulfilment need the start to have come.
+    for (now, patch, text) in [
+        (None, json!({"status": "checked_in"}), "check-in opens"),
+        (
+            Some("07:59"),
+            json!({"status": "checked_in"}),
+            "check-in opens",
+        ),
+        (
+            Some("09:29"),
+            json!({"status": "noshow"}),
+            "once it has started",
+        ),
+    ] {
+        if let Some(hm) = now {
+            set_clock(local, &at(&d, hm)).await;
+        }
+        let loc = if patch["status"] == "noshow" {
+            &a0.location
+        } else {
+            &a1.location
+        };
+        let (s, b, _) = patch_as(local, Role::Nurse, loc, &patch, None).await;
+        assert_error(s, &b, 422, Some("status"), text);
+    }
+    set_clock(local, &at(&d, "08:00")).await;
     let (s, b, etag) = patch_as(
         local,
         Role::Nurse,
@@ -296,6 +323,16 @@ pub async fn appointments(local: &Local) {
         "starts_at",
     )
     .await;
+    let (s, b, _) = patch_as(
+        local,
+        Role::Doctor,
+        &a1.location,
+        &json!({"status": "fulfilled"}),
+        None,
+    )
+    .await;
+    assert_error(s, &b, 422, Some("status"), "once it has started");
+    set_clock(local, &at(&d, "10:00")).await;
     let b = patch_ok(
         local,
         Role::Doctor,
@@ -411,6 +448,9 @@ pub async fn appointments(local: &Local) {
     for st in ["checked_in", "booked", "fulfilled"] {
         patch_refused(local, &a0.location, json!({"status": st}), 422, "status").await;
     }
+    // Back to real time (two days before `d`) for the rest.
+    let (s, b) = send(local, Method::DELETE, "/v1/dev/clock", Role::Admin, None).await;
+    assert_eq!(s, 200, "{b}");
     let a6 = book(
         local,
         Role::Receptionist,
@@ -711,14 +751,14 @@ pub async fn appointments(local: &Local) {
 
 #[tokio::test]
 async fn operations_appointments_on_embedded_store() {
-    let local = Local::start(Backend::Embedded).await;
+    let local = Local::start_with(Backend::Embedded, |c| c.dev_clock = true).await;
     appointments(&local).await;
     local.stop().await;
 }
 
 #[tokio::test]
 async fn operations_appointments_on_dynamodb() {
-    let local = Local::start(Backend::Dynamo).await;
+    let local = Local::start_with(Backend::Dynamo, |c| c.dev_clock = true).await;
     appointments(&local).await;
     local.stop().await;
 }

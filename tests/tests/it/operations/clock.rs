@@ -1,4 +1,5 @@
-//! The dev clock (hospital-local with `dev_clock`), on both stores: off, it answers 404; on,
+//! The dev clock (hospital-local with `dev_clock`), on both stores: off, the dev routes do not
+//! exist (404, undocumented); on,
 //! every rule that reads the time reads it — "today" in the hospital's time zone for bookings
 //! and bills, "not in the future" for admissions and payments, the stamps of records.
 
@@ -10,19 +11,33 @@ async fn clock(local: &Local, method: Method, role: Role, body: Option<Value>) -
     send(local, method, CLOCK, role, body.as_ref()).await
 }
 
-/// Without `dev_clock` the routes exist for no one.
+/// The paths of the OpenAPI document the server serves.
+async fn documented_paths(local: &Local) -> Vec<String> {
+    let (s, doc) = body(local.get("/v1/openapi.json").await).await;
+    assert_eq!(s, 200);
+    doc["paths"].as_object().unwrap().keys().cloned().collect()
+}
+
+/// Without `dev_clock` the dev routes do not exist at all: not routed (a 404 as for any
+/// unknown path, for every method), not documented.
 pub async fn clock_off(local: &Local) {
-    for (method, body) in [
-        (Method::GET, None),
+    for (method, path, body) in [
+        (Method::GET, CLOCK, None),
         (
             Method::PUT,
+            CLOCK,
             Some(json!({"now": "2030-03-02T10:00:00-03:00"})),
         ),
-        (Method::DELETE, None),
+        (Method::DELETE, CLOCK, None),
+        (Method::POST, "/v1/dev/jobs/reminders", None),
+        (Method::GET, "/v1/dev/jobs/reminders", None),
     ] {
-        let (s, b) = clock(local, method.clone(), Role::Admin, body).await;
-        assert_envelope(s, &b, 404, None);
+        let (s, b) = send(local, method, path, Role::Admin, body.as_ref()).await;
+        assert_error(s, &b, 404, None, "no such route");
     }
+    let paths = documented_paths(local).await;
+    assert!(paths.iter().all(|p| !p.starts_with("/v1/dev")), "{paths:?}");
+    assert!(paths.iter().any(|p| p == "/v1/patients"));
     // Nothing moved: the server's today is the real one.
     let p = new_patient(local, "Relógio Desligado", 7901).await;
     let esp = new_specialty(local, "Relógio Desligado").await;
@@ -43,6 +58,36 @@ pub async fn clock_on(local: &Local) {
     let (s, b) = clock(local, Method::GET, Role::Admin, None).await;
     assert_eq!((s, &b["fixed"]), (200, &json!(false)), "{b}");
     assert_eq!(b["today"], sao_paulo_date(0));
+    let paths = documented_paths(local).await;
+    for dev in [CLOCK, "/v1/dev/jobs/{name}"] {
+        assert!(
+            paths.iter().any(|p| p == dev),
+            "{dev} undocumented: {paths:?}"
+        );
+    }
+    // A job that does not run, or fails, answers the envelope with a 4xx, never a 200.
+    let tomorrow = sao_paulo_date(1);
+    for (path, status, field) in [
+        ("/v1/dev/jobs/no-such-job".to_string(), 404, "name"),
+        (
+            format!("/v1/dev/jobs/reminders?date={tomorrow}"),
+            400,
+            "date",
+        ),
+        (
+            "/v1/dev/jobs/daily-report?date=ontem".to_string(),
+            400,
+            "date",
+        ),
+        (
+            format!("/v1/dev/jobs/daily-report?date={tomorrow}"),
+            422,
+            "date",
+        ),
+    ] {
+        let (s, b) = send(local, Method::POST, &path, Role::Admin, None).await;
+        assert_envelope(s, &b, status, Some(field));
+    }
     for role in [Role::Manager, Role::Receptionist] {
         for method in [Method::GET, Method::PUT, Method::DELETE] {
             let (s, b) = clock(

@@ -7,12 +7,14 @@
 //! 70xx, exams 71xx, prescriptions 72xx, admissions 73xx, billing 74xx, races 75xx to 77xx,
 //! events 78xx, the clock 79xx. Every test starts its own server over its own store.
 
+mod access;
 mod admissions;
 mod appointments;
 mod billing;
 mod clock;
 mod events;
 mod exams;
+mod links;
 mod prescriptions;
 mod races;
 

@@ -13,8 +13,37 @@ async fn prescribe(local: &Local, body: Value) -> Created {
     create(local, Role::Doctor, PRESCRIPTIONS, &body).await
 }
 
+/// A PATCH with `token`: status and body.
+pub async fn patch_with(local: &Local, token: &str, loc: &str, patch: &Value) -> (u16, Value) {
+    let res = local
+        .req(Method::PATCH, loc, None)
+        .bearer_auth(token)
+        .header("content-type", "application/merge-patch+json")
+        .body(patch.to_string())
+        .send()
+        .await
+        .expect("send");
+    body(res).await
+}
+
+/// A doctor's token acting as the doctor who prescribed `loc`.
+async fn prescriber(local: &Local, loc: &str) -> String {
+    let doctor = get_ok(local, loc).await["doctor_id"]
+        .as_str()
+        .expect("doctor_id")
+        .to_string();
+    local.token_with("test-prescriber", &[Role::Doctor], Some(&doctor))
+}
+
+/// A PATCH by the prescribing doctor that must succeed: the record after it.
+async fn prescriber_ok(local: &Local, loc: &str, patch: Value) -> Value {
+    let (s, b) = patch_with(local, &prescriber(local, loc).await, loc, &patch).await;
+    assert_eq!(s, 200, "PATCH {loc} with {patch}: {b}");
+    b
+}
+
 async fn patch_refused(local: &Local, loc: &str, patch: Value, status: u16, field: &str) {
-    let (s, b, _) = patch_as(local, Role::Doctor, loc, &patch, None).await;
+    let (s, b) = patch_with(local, &prescriber(local, loc).await, loc, &patch).await;
     assert_envelope(s, &b, status, Some(field));
 }
 
@@ -354,21 +383,32 @@ pub async fn prescriptions(local: &Local) {
         .await;
         assert_envelope(s, &b, 403, None);
     }
+    // A doctor changes only their own prescriptions (the token's doctor_id names the doctor);
+    // an admin any.
+    let own = get_ok(local, &rx1.location).await["doctor_id"].clone();
+    let other = if own == d1.id.as_str() {
+        &d2.id
+    } else {
+        &d1.id
+    };
+    for token in [
+        local.token(Role::Doctor),
+        local.token_with("test-other-doctor", &[Role::Doctor], Some(other)),
+    ] {
+        let (s, b) = patch_with(local, &token, &rx1.location, &json!({"notes": "alheia"})).await;
+        assert_error(s, &b, 403, None, "their own prescriptions");
+    }
     let b = patch_ok(
         local,
-        Role::Doctor,
+        Role::Admin,
         &rx1.location,
-        json!({"notes": "Revisada"}),
+        json!({"notes": "Conferida"}),
     )
     .await;
+    assert_eq!(b["notes"], "Conferida");
+    let b = prescriber_ok(local, &rx1.location, json!({"notes": "Revisada"})).await;
     assert_eq!(b["notes"], "Revisada");
-    let b = patch_ok(
-        local,
-        Role::Doctor,
-        &rx1.location,
-        json!({"status": "completed"}),
-    )
-    .await;
+    let b = prescriber_ok(local, &rx1.location, json!({"status": "completed"})).await;
     assert_eq!(b["status"], "completed");
     dispense_refused(
         local,
@@ -393,9 +433,8 @@ pub async fn prescriptions(local: &Local) {
         "cancel_reason",
     )
     .await;
-    let b = patch_ok(
+    let b = prescriber_ok(
         local,
-        Role::Doctor,
         &rx2.location,
         json!({"status": "cancelled", "cancel_reason": " dose errada "}),
     )
