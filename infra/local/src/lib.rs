@@ -236,7 +236,11 @@ impl Hospital {
                 let report = serde_json::json!({"job": name, "ok": true, "report": report});
                 Ok(self.settled(report).await)
             }
-            Err(e) => Err(JobError::Failed(e)),
+            Err(e) => {
+                // What the failure set off (its operational alert) is delivered as well.
+                self.settled(serde_json::Value::Null).await;
+                Err(JobError::Failed(e))
+            }
         }
     }
 
@@ -483,19 +487,10 @@ pub async fn run_job(
     }
 }
 
-/// The errors of an error envelope as one line, as [`hospital_core::DomainError::cause`] words
-/// them: `field: message`, `; `-separated.
+/// The errors of an error envelope as one line (each message names its field already).
 fn envelope_cause(body: &serde_json::Value) -> String {
     let errors = body["error"].as_array().into_iter().flatten();
-    let causes: Vec<String> = errors
-        .map(|e| {
-            let message = e["message"].as_str().unwrap_or_default();
-            match e["field"].as_str() {
-                Some(field) if !field.is_empty() => format!("{field}: {message}"),
-                _ => message.to_string(),
-            }
-        })
-        .collect();
+    let causes: Vec<&str> = errors.filter_map(|e| e["message"].as_str()).collect();
     if causes.is_empty() {
         body.to_string()
     } else {

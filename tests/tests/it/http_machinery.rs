@@ -105,7 +105,7 @@ async fn logs_carry_request_ids_but_no_personal_data() {
     let sink = Sink::default();
     let writer = sink.clone();
     let subscriber = tracing_subscriber_like(writer);
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = capture(subscriber);
 
     let jwt = LocalJwt::new(b"log-test-secret-log-test-secret!");
     let token = jwt
@@ -154,6 +154,21 @@ async fn logs_carry_request_ids_but_no_personal_data() {
     ] {
         assert!(!logs.contains(secret), "log leaks {secret:?}: {logs}");
     }
+}
+
+/// Makes `subscriber` this thread's default, so that it sees what this thread logs, whatever
+/// other test threads do. tracing caches each callsite's interest process-wide, computed when
+/// another thread first hits it; with a single dispatcher registered, that is asked of the
+/// hitting thread's default (none: "never"). A second dispatcher kept alive makes tracing ask
+/// every registered one instead, and the rebuild covers callsites hit before.
+pub(crate) fn capture(
+    subscriber: impl tracing::Subscriber + Send + Sync + 'static,
+) -> tracing::subscriber::DefaultGuard {
+    static OTHER: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
+    OTHER.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
+    let guard = tracing::subscriber::set_default(subscriber);
+    tracing::callsite::rebuild_interest_cache();
+    guard
 }
 
 pub(crate) fn tracing_subscriber_like(sink: Sink) -> impl tracing::Subscriber + Send + Sync {

@@ -125,7 +125,10 @@ async fn activity_is_listed(backend: Backend) {
     )
     .await;
     assert_envelope(s, &failed, 422, Some("date"));
-    assert_eq!(failed["error"][0]["message"], "must not be in the future");
+    assert_eq!(
+        failed["error"][0]["message"],
+        "date: must not be in the future"
+    );
     let runs = every(&local, JOB_RUNS, 50).await;
     assert_eq!(runs.len(), 2, "{runs:?}");
     assert_eq!(runs[0]["job"], "daily-report");
@@ -429,7 +432,7 @@ async fn automation_reviews_close_with_their_admission_and_name_who_resolved_the
 #[tokio::test(flavor = "current_thread")]
 async fn automation_a_failed_job_logs_an_error_naming_its_cause() {
     let sink = crate::http_machinery::Sink::default();
-    let _guard = tracing::subscriber::set_default(crate::http_machinery::tracing_subscriber_like(
+    let _guard = crate::http_machinery::capture(crate::http_machinery::tracing_subscriber_like(
         sink.clone(),
     ));
     let local = start(Backend::Embedded).await;
