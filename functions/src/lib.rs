@@ -59,6 +59,16 @@ pub fn http_app(
     deps: Deps,
     reports: Option<Arc<dyn hospital_core::automation::notify::Files>>,
 ) -> Router {
+    http_app_with(function, deps, reports, None)
+}
+
+/// [`http_app`] with the account directory (the `users` function's Cognito user pool).
+pub fn http_app_with(
+    function: &str,
+    deps: Deps,
+    reports: Option<Arc<dyn hospital_core::automation::notify::Files>>,
+    users: Option<Arc<dyn hospital_core::accounts::Users>>,
+) -> Router {
     let settings = match Settings::from_vars(var) {
         Ok(s) => s,
         Err(e) => {
@@ -73,6 +83,8 @@ pub fn http_app(
         dev_jobs: None,
         settings: Arc::new(settings),
         reports,
+        users,
+        local_identity: None,
     });
     // The function serves its routes, never their OpenAPI operations (meta builds the document
     // when asked), so they are not built at cold start.

@@ -98,7 +98,10 @@ fn token(config: &Config, sub: &str, roles: &[Role]) -> Result<(), String> {
         .duration_since(std::time::UNIX_EPOCH)
         .map_err(|e| e.to_string())?
         .as_secs() as i64;
-    println!("{}", jwt.issue(sub, roles, now, 12 * 3600)?);
+    println!(
+        "{}",
+        jwt.issue(sub, roles, now, hospital_local::TOKEN_SECS)?
+    );
     Ok(())
 }
 

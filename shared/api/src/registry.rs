@@ -7,8 +7,8 @@
 use crate::openapi::Schemas;
 use crate::routes::Route;
 use crate::{
-    admissions, analytics, appointments, beds, billing, doctors, exams, insurers, medications,
-    meta, patients, prescriptions, reviews, sectors, specialties, staff, tariffs,
+    accounts, admissions, analytics, appointments, beds, billing, doctors, exams, insurers,
+    medications, meta, patients, prescriptions, reviews, sectors, specialties, staff, tariffs,
 };
 use serde_json::Value;
 use std::sync::OnceLock;
@@ -62,10 +62,11 @@ pub const FUNCTIONS: &[Function] = &[
     analytics::READMISSIONS_FN,
     analytics::COVERAGE_FN,
     analytics::REPORTS_FN,
+    accounts::USERS_FN,
 ];
 
 /// What hospital-local serves besides: its development routes.
-pub const LOCAL_FUNCTIONS: &[Function] = &[crate::dev::FUNCTION];
+pub const LOCAL_FUNCTIONS: &[Function] = &[crate::dev::FUNCTION, accounts::AUTH_FN];
 
 /// Every function, Lambda or local.
 pub fn all() -> impl Iterator<Item = &'static Function> {
