@@ -12,7 +12,9 @@
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use axum::Router;
 use hospital_adapters::dynamodb::DynamoStore;
-use hospital_api::auth::{AuthError, Authenticator, Principal, ROLES_CLAIM, parse_roles};
+use hospital_api::auth::{
+    AuthError, Authenticator, GROUPS_CLAIM, Principal, ROLES_CLAIM, roles_of,
+};
 use hospital_core::analytics::report::Render;
 use hospital_core::automation::catalogue::{self, Consumer, Job};
 use hospital_core::automation::notify::{Files, Mailer};
@@ -44,10 +46,17 @@ impl Authenticator for AuthorizerClaims {
             .get("sub")
             .cloned()
             .ok_or_else(|| AuthError("the token has no sub claim".into()))?;
-        let roles = claims
-            .get(ROLES_CLAIM)
-            .map(|r| parse_roles(&serde_json::Value::String(r.clone())))
-            .unwrap_or_default();
+        // API Gateway hands every claim over as a string (arrays flattened to `[a b]`).
+        let values: std::collections::HashMap<&str, serde_json::Value> =
+            [ROLES_CLAIM, GROUPS_CLAIM]
+                .into_iter()
+                .filter_map(|k| {
+                    claims
+                        .get(k)
+                        .map(|v| (k, serde_json::Value::String(v.clone())))
+                })
+                .collect();
+        let roles = roles_of(|k| values.get(k));
         Ok(Principal { sub, roles })
     }
 }
@@ -288,6 +297,9 @@ pub async fn run(function: &str, wiring: Wiring) -> Result<(), lambda_http::Erro
         }
         Some(_) => {}
     }
+    if function == hospital_api::registry::COGNITO_MESSAGES {
+        return run_cognito_messages().await;
+    }
     if let Some(consumer) = catalogue::consumer(function) {
         return run_consumer(consumer, wiring).await;
     }
@@ -507,4 +519,75 @@ pub async fn relay_records(
         None => Vec::new(),
     };
     Ok(serde_json::json!({"batchItemFailures": failures}))
+}
+
+/// The user pool's CustomMessage trigger: Cognito's account e-mails from our templates.
+pub async fn run_cognito_messages() -> Result<(), lambda_http::Error> {
+    init_tracing();
+    let settings = Arc::new(Settings::from_vars(var)?);
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: lambda_runtime::LambdaEvent<CustomMessage>| {
+            let settings = settings.clone();
+            async move { cognito_message(event.payload, &settings) }
+        },
+    ))
+    .await
+}
+
+pub use aws_lambda_events::cognito::CognitoEventUserPoolsCustomMessage as CustomMessage;
+
+/// `clientMetadata` the users function passes with a resent invitation (AdminCreateUser with
+/// MessageAction RESEND reaches the trigger as CustomMessage_AdminCreateUser, like the first).
+pub const RESEND_METADATA: &str = "hospital_resend";
+
+/// Fills in the e-mail of a CustomMessage event: subject and HTML body from the account
+/// templates, with Cognito's placeholders for the code (`{####}`) and, in an invitation, the
+/// login (`{username}`), which Cognito replaces as it sends. Triggers without an e-mail of ours
+/// (MFA codes) are answered unchanged: Cognito sends its default.
+pub fn cognito_message(
+    mut event: CustomMessage,
+    settings: &Settings,
+) -> Result<CustomMessage, lambda_http::Error> {
+    use aws_lambda_events::cognito::CognitoEventUserPoolsCustomMessageTriggerSource as Source;
+    use hospital_core::accounts::{AccountEmail, render_email};
+    let resend = event
+        .request
+        .client_metadata
+        .get(RESEND_METADATA)
+        .is_some_and(|v| v == "true");
+    let (kind, valid_for) = match event.cognito_event_user_pools_header.trigger_source {
+        Some(Source::AdminCreateUser) if resend => (AccountEmail::Resend, "7 dias"),
+        Some(Source::AdminCreateUser) => (AccountEmail::Invite, "7 dias"),
+        Some(Source::ForgotPassword) => (AccountEmail::Reset, "1 hora"),
+        Some(
+            Source::SignUp
+            | Source::ResendCode
+            | Source::UpdateUserAttribute
+            | Source::VerifyUserAttribute,
+        ) => (AccountEmail::Verify, "24 horas"),
+        _ => return Ok(event),
+    };
+    let code = event
+        .request
+        .code_parameter
+        .clone()
+        .unwrap_or_else(|| "{####}".into());
+    let username = event
+        .request
+        .username_parameter
+        .clone()
+        .unwrap_or_else(|| "{username}".into());
+    let name = event
+        .request
+        .user_attributes
+        .get("name")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let (subject, _text, html) =
+        render_email(kind, &name, &username, &code, valid_for, settings)
+            .map_err(|e| format!("cannot render the {} e-mail: {e}", kind.template()))?;
+    event.response.email_subject = Some(subject);
+    event.response.email_message = Some(html);
+    Ok(event)
 }

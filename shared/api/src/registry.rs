@@ -92,6 +92,10 @@ pub const BINARIES: [&str; 4] = [
 /// The stream relay's function name.
 pub const RELAY: &str = "relay";
 
+/// The user pool's CustomMessage trigger: renders Cognito's account e-mails from our
+/// templates. In `hospital-mail`, which links the templates already and no routes.
+pub const COGNITO_MESSAGES: &str = "cognito-messages";
+
 /// The binary that runs `function` (an HTTP function, a consumer, a job or the relay).
 pub fn binary_of(function: &str) -> Option<&'static str> {
     if FUNCTIONS.iter().any(|f| f.name == function) {
@@ -107,6 +111,9 @@ pub fn automation_binary(function: &str) -> Option<&'static str> {
     use hospital_core::automation::catalogue::{self, Needs};
     if function == RELAY {
         return Some("hospital-automation");
+    }
+    if function == COGNITO_MESSAGES {
+        return Some("hospital-mail");
     }
     let needs = catalogue::consumer(function)
         .map(|c| c.needs)

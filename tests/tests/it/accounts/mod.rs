@@ -6,6 +6,8 @@
 //!
 //! Data: CPFs from `cpf(9600..)`.
 
+mod aws;
+
 use crate::automation::{Mail, emails_to, start};
 use crate::operations::*;
 
