@@ -332,7 +332,19 @@ pub async fn run_http(function: &str, report_files: bool) -> Result<(), lambda_h
     } else {
         None
     };
-    let app = http_app(function, deps(config), reports);
+    // The users function's directory: the stack's user pool.
+    let users = if function == hospital_api::accounts::USERS_FN.name {
+        let pool = var("USER_POOL_ID").ok_or("USER_POOL_ID is not set")?;
+        Some(
+            Arc::new(hospital_adapters::cognito::CognitoUsers::from_config(
+                &config.sdk,
+                pool,
+            )) as Arc<dyn hospital_core::accounts::Users>,
+        )
+    } else {
+        None
+    };
+    let app = http_app_with(function, deps(config), reports, users);
     lambda_http::run(app).await
 }
 
@@ -536,9 +548,7 @@ pub async fn run_cognito_messages() -> Result<(), lambda_http::Error> {
 
 pub use aws_lambda_events::cognito::CognitoEventUserPoolsCustomMessage as CustomMessage;
 
-/// `clientMetadata` the users function passes with a resent invitation (AdminCreateUser with
-/// MessageAction RESEND reaches the trigger as CustomMessage_AdminCreateUser, like the first).
-pub const RESEND_METADATA: &str = "hospital_resend";
+pub use hospital_core::accounts::RESEND_METADATA;
 
 /// Fills in the e-mail of a CustomMessage event: subject and HTML body from the account
 /// templates, with Cognito's placeholders for the code (`{####}`) and, in an invitation, the

@@ -52,6 +52,11 @@ pub enum RoleName {
     Pharmacist,
 }
 
+/// The `clientMetadata` key with which the Cognito directory tells the pool's CustomMessage
+/// trigger that an invitation is resent (a first one and a resent one both reach it as
+/// CustomMessage_AdminCreateUser).
+pub const RESEND_METADATA: &str = "hospital_resend";
+
 /// Whether an account has set its password yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

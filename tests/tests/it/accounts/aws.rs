@@ -184,3 +184,198 @@ fn the_template_has_a_group_per_role_and_the_trigger() {
         Some("hospital-mail")
     );
 }
+
+/// A pool as the template makes it, in moto: e-mail as the username, the custom attributes, a
+/// group per role (but `missing`).
+async fn new_pool(sdk: &aws_config::SdkConfig, missing: &[&str]) -> String {
+    use aws_sdk_cognitoidentityprovider::types::{
+        AttributeDataType, SchemaAttributeType, UsernameAttributeType,
+    };
+    let client = aws_sdk_cognitoidentityprovider::Client::new(sdk);
+    let custom = |name: &str| {
+        SchemaAttributeType::builder()
+            .name(name)
+            .attribute_data_type(AttributeDataType::String)
+            .mutable(true)
+            .build()
+    };
+    let pool = client
+        .create_user_pool()
+        .pool_name(format!("staff-{}", hospital_core::ids::new_id()))
+        .username_attributes(UsernameAttributeType::Email)
+        .schema(custom("doctor_id"))
+        .schema(custom("staff_id"))
+        .send()
+        .await
+        .expect("create the pool")
+        .user_pool
+        .and_then(|p| p.id)
+        .expect("a pool id");
+    for role in Role::ALL.map(|r| r.as_str()) {
+        if !missing.contains(&role) {
+            client
+                .create_group()
+                .user_pool_id(&pool)
+                .group_name(role)
+                .send()
+                .await
+                .expect("create a group");
+        }
+    }
+    pool
+}
+
+async fn moto_sdk() -> aws_config::SdkConfig {
+    hospital_testkit::aws_test_env();
+    let moto = hospital_testkit::MotoServer::shared().await;
+    hospital_adapters::aws::lambda_config(Some(moto.endpoint())).expect("the Lambda SDK config")
+}
+
+fn invite(email: &str, roles: &[&str]) -> hospital_core::accounts::Invite {
+    serde_json::from_value(json!({"email": email, "name": "Ana Souza", "roles": roles}))
+        .expect("an invitation")
+}
+
+#[tokio::test]
+async fn the_cognito_directory_against_moto() {
+    use hospital_core::DomainError;
+    use hospital_core::accounts::{UserStatus, Users};
+    let sdk = moto_sdk().await;
+    let pool = new_pool(&sdk, &[]).await;
+    let users = hospital_adapters::cognito::CognitoUsers::from_config(&sdk, &pool);
+
+    let mut first = invite("ana.souza@santaclara.example", &["manager", "doctor"]);
+    first.doctor_id = Some("01JBEN16F07QRVXFM2VY5PFPDZ".into());
+    let ana = users.invite(&first).await.expect("invited");
+    assert_eq!(ana.email, "ana.souza@santaclara.example");
+    assert_eq!(ana.name, "Ana Souza");
+    assert_eq!(ana.status, UserStatus::Invited);
+    assert!(ana.enabled);
+    assert_eq!(ana.doctor_id.as_deref(), Some("01JBEN16F07QRVXFM2VY5PFPDZ"));
+    assert_eq!(ana.staff_id, None);
+    assert_eq!(ana.roles, ["manager", "doctor"]);
+    assert!(
+        !ana.id.is_empty() && ana.id != ana.email,
+        "the id is the sub"
+    );
+    // Read back by id, roles in the role list's order.
+    let read = users.get(&ana.id).await.expect("found");
+    assert_eq!(read.roles, ["manager", "doctor"]);
+    assert_eq!(read.email, ana.email);
+
+    // One account per e-mail.
+    match users.invite(&first).await {
+        Err(DomainError::Conflict { field, .. }) => assert_eq!(field.as_deref(), Some("email")),
+        other => panic!("a second invitation: {other:?}"),
+    }
+
+    // Listed a page at a time.
+    let bruno = users
+        .invite(&invite("bruno@santaclara.example", &["nurse"]))
+        .await
+        .expect("invited");
+    let page = users.list(1, None).await.expect("a page");
+    assert_eq!(page.items.len(), 1);
+    let next = page.next_cursor.expect("a next page");
+    let rest = users.list(50, Some(&next)).await.expect("the rest");
+    let mut ids: Vec<String> = page
+        .items
+        .iter()
+        .chain(&rest.items)
+        .map(|u| u.id.clone())
+        .collect();
+    ids.sort();
+    let mut both = vec![ana.id.clone(), bruno.id.clone()];
+    both.sort();
+    assert_eq!(ids, both);
+    assert!(matches!(
+        users.list(10, Some("not base64!")).await,
+        Err(DomainError::BadRequest { .. })
+    ));
+
+    // Roles replaced: groups added and removed.
+    let changed = users
+        .set_roles(&ana.id, &["nurse".into(), "doctor".into()])
+        .await
+        .expect("roles set");
+    assert_eq!(changed.roles, ["doctor", "nurse"]);
+    assert_eq!(
+        users.get(&ana.id).await.expect("found").roles,
+        ["doctor", "nurse"]
+    );
+
+    // Disabled and enabled.
+    assert!(
+        !users
+            .set_enabled(&ana.id, false)
+            .await
+            .expect("disabled")
+            .enabled
+    );
+    assert!(!users.get(&ana.id).await.expect("found").enabled);
+    assert!(
+        users
+            .set_enabled(&ana.id, true)
+            .await
+            .expect("enabled")
+            .enabled
+    );
+
+    // The invitation again: still invited.
+    let again = users.resend(&ana.id).await.expect("resent");
+    assert_eq!(again.status, UserStatus::Invited);
+
+    // Unknown ids, and ids that are no UUID, are no one.
+    for id in ["7f3c2a10-5b6d-4e8f-9a01-23456789abcd", "x\" or sub ^= \""] {
+        assert!(
+            matches!(users.get(id).await, Err(DomainError::NotFound { .. })),
+            "{id}"
+        );
+    }
+
+    // A pool without one of the roles' groups: the invitation fails and leaves no account.
+    let partial = new_pool(&sdk, &["pharmacist"]).await;
+    let users = hospital_adapters::cognito::CognitoUsers::from_config(&sdk, &partial);
+    assert!(
+        users
+            .invite(&invite(
+                "carla@santaclara.example",
+                &["nurse", "pharmacist"]
+            ))
+            .await
+            .is_err()
+    );
+    assert!(users.list(50, None).await.expect("a page").items.is_empty());
+}
+
+/// The users function as its Lambda binary runs it, over the pool: the sample invitation event
+/// creates the account.
+#[tokio::test]
+async fn the_users_function_invites_into_the_pool() {
+    use hospital_core::accounts::Users;
+    let sdk = moto_sdk().await;
+    let pool = new_pool(&sdk, &[]).await;
+    let users: std::sync::Arc<dyn Users> = std::sync::Arc::new(
+        hospital_adapters::cognito::CognitoUsers::from_config(&sdk, &pool),
+    );
+    let app = hospital_functions::http_app_with("users", memory_deps(), None, Some(users.clone()));
+    let text = std::fs::read_to_string(root().join("events/users/invite-user.json")).unwrap();
+    let req = lambda_http::request::from_str(&text)
+        .unwrap()
+        .map(|b| axum::body::Body::from(b.to_vec()));
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let location = res.headers().get("location").cloned();
+    let body: Value =
+        serde_json::from_slice(&to_bytes(res.into_body(), 1 << 20).await.unwrap()).unwrap();
+    assert_eq!(status, 201, "{body}");
+    let id = body["id"].as_str().expect("id");
+    assert_eq!(
+        location.as_ref().and_then(|l| l.to_str().ok()),
+        Some(format!("/v1/users/{id}").as_str())
+    );
+    let listed = users.list(10, None).await.unwrap();
+    assert_eq!(listed.items.len(), 1);
+    assert_eq!(listed.items[0].id, id);
+    assert_eq!(listed.items[0].roles, ["doctor"]);
+}
