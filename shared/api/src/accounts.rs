@@ -26,6 +26,14 @@ use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Arc;
 use utoipa::ToSchema;
+use validator::Validate;
+
+/// The body's rules, as a 422 naming each field that breaks one.
+fn valid(input: &impl Validate) -> ApiResult<()> {
+    input
+        .validate()
+        .map_err(|e| ApiError::validation(hospital_core::validate::field_errors(&e)))
+}
 
 pub const USERS_FN: Function = Function {
     name: "users",
@@ -54,11 +62,13 @@ pub struct LocalIdentity {
 }
 
 /// `POST /v1/auth/token`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Login {
+    #[validate(email, length(max = 254))]
     #[schema(format = Email, max_length = 254, example = "ana.souza@santaclara.example")]
     pub email: String,
+    #[validate(length(max = 256))]
     #[schema(max_length = 256, example = "uma senha longa 42")]
     pub password: String,
 }
@@ -74,23 +84,27 @@ pub struct Token {
 }
 
 /// `POST /v1/auth/accept-invitation` and `POST /v1/auth/reset-password`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetPassword {
+    #[validate(email, length(max = 254))]
     #[schema(format = Email, max_length = 254, example = "ana.souza@santaclara.example")]
     pub email: String,
     /// The code of the e-mail.
+    #[validate(length(max = 64))]
     #[schema(max_length = 64, example = "48213377")]
     pub code: String,
     /// 12 to 256 characters, with a lower-case letter and a digit.
+    #[validate(length(max = 256))]
     #[schema(min_length = 12, max_length = 256, example = "uma senha longa 42")]
     pub password: String,
 }
 
 /// `POST /v1/auth/forgot-password`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Forgot {
+    #[validate(email, length(max = 254))]
     #[schema(format = Email, max_length = 254, example = "ana.souza@santaclara.example")]
     pub email: String,
 }
@@ -238,6 +252,9 @@ fn refused(e: AccountError) -> Response {
 }
 
 async fn token(State(state): State<AppState>, JsonBody(input): JsonBody<Login>) -> Response {
+    if let Err(e) = valid(&input) {
+        return e.into_response();
+    }
     let id = match identity(&state) {
         Ok(id) => id,
         Err(e) => return e.into_response(),
@@ -263,6 +280,9 @@ async fn token(State(state): State<AppState>, JsonBody(input): JsonBody<Login>) 
 }
 
 async fn accept(State(state): State<AppState>, JsonBody(input): JsonBody<SetPassword>) -> Response {
+    if let Err(e) = valid(&input) {
+        return e.into_response();
+    }
     match identity(&state) {
         Ok(id) => match id
             .accounts
@@ -277,6 +297,9 @@ async fn accept(State(state): State<AppState>, JsonBody(input): JsonBody<SetPass
 }
 
 async fn reset(State(state): State<AppState>, JsonBody(input): JsonBody<SetPassword>) -> Response {
+    if let Err(e) = valid(&input) {
+        return e.into_response();
+    }
     match identity(&state) {
         Ok(id) => match id
             .accounts
@@ -291,6 +314,9 @@ async fn reset(State(state): State<AppState>, JsonBody(input): JsonBody<SetPassw
 }
 
 async fn forgot(State(state): State<AppState>, JsonBody(input): JsonBody<Forgot>) -> Response {
+    if let Err(e) = valid(&input) {
+        return e.into_response();
+    }
     match identity(&state) {
         Ok(id) => match id.accounts.forgot(&input.email).await {
             Ok(()) => StatusCode::ACCEPTED.into_response(),
@@ -338,22 +364,32 @@ fn user_id(id: &str) -> ApiResult<&str> {
     }
 }
 
+/// A directory's answer about one account; "not found" without the ULID wording of the
+/// store's ids (a pool's ids are UUIDs).
+fn one(result: hospital_core::DomainResult<User>) -> ApiResult<Json<User>> {
+    match result {
+        Ok(user) => Ok(Json(user)),
+        Err(hospital_core::DomainError::NotFound { .. }) => {
+            Err(ApiError::not_found("user not found"))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 async fn read(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<User>> {
-    Ok(Json(users(&state)?.get(user_id(&id)?).await?))
+    one(users(&state)?.get(user_id(&id)?).await)
 }
 
 async fn resend(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<User>> {
-    Ok(Json(users(&state)?.resend(user_id(&id)?).await?))
+    one(users(&state)?.resend(user_id(&id)?).await)
 }
 
 async fn disable(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<User>> {
-    Ok(Json(
-        users(&state)?.set_enabled(user_id(&id)?, false).await?,
-    ))
+    one(users(&state)?.set_enabled(user_id(&id)?, false).await)
 }
 
 async fn enable(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<User>> {
-    Ok(Json(users(&state)?.set_enabled(user_id(&id)?, true).await?))
+    one(users(&state)?.set_enabled(user_id(&id)?, true).await)
 }
 
 async fn set_roles(
@@ -362,9 +398,5 @@ async fn set_roles(
     JsonBody(input): JsonBody<RolesChange>,
 ) -> ApiResult<Json<User>> {
     check_roles(&input.roles)?;
-    Ok(Json(
-        users(&state)?
-            .set_roles(user_id(&id)?, &input.roles)
-            .await?,
-    ))
+    one(users(&state)?.set_roles(user_id(&id)?, &input.roles).await)
 }

@@ -642,6 +642,58 @@ async fn accounts_administration() {
 }
 
 #[tokio::test]
+async fn accounts_auth_bodies_are_checked() {
+    let local = start(Backend::Embedded).await;
+    let long = "a".repeat(257);
+    let cases = [
+        (
+            "/v1/auth/forgot-password",
+            json!({"email": "nao-e-email"}),
+            "email",
+        ),
+        (
+            "/v1/auth/forgot-password",
+            json!({"email": format!("{}@x.example", "a".repeat(250))}),
+            "email",
+        ),
+        (
+            "/v1/auth/token",
+            json!({"email": "a@b.example", "password": long}),
+            "password",
+        ),
+        ("/v1/auth/token", json!({"email": "a@b.example"}), ""),
+        (
+            "/v1/auth/token",
+            json!({"email": "a@b.example", "password": "x", "roles": ["admin"]}),
+            "roles",
+        ),
+        (
+            "/v1/auth/accept-invitation",
+            json!({"email": "a@b.example", "code": "1".repeat(65), "password": PASSWORD}),
+            "code",
+        ),
+        (
+            "/v1/auth/reset-password",
+            json!({"email": "a@b.example", "code": "1", "password": "curta"}),
+            "password",
+        ),
+    ];
+    for (path, body, field) in cases {
+        let (s, b, _) = public(&local, path, &body).await;
+        assert_envelope(s, &b, 422, (!field.is_empty()).then_some(field));
+    }
+    let res = local
+        .req(Method::POST, "/v1/auth/token", None)
+        .body("email=a@b.example")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status(), 415);
+    local.stop().await;
+}
+
+#[tokio::test]
 async fn accounts_auth_routes_are_public_in_the_document() {
     let doc = hospital_api::registry::document();
     for path in [
