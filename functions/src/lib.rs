@@ -13,7 +13,8 @@ use aws_lambda_events::eventbridge::EventBridgeEvent;
 use axum::Router;
 use hospital_adapters::dynamodb::DynamoStore;
 use hospital_api::auth::{
-    AuthError, Authenticator, DOCTOR_CLAIM, Principal, ROLES_CLAIM, check_claims, parse_roles,
+    AuthError, Authenticator, COGNITO_DOCTOR_CLAIM, DOCTOR_CLAIM, GROUPS_CLAIM, Principal,
+    ROLES_CLAIM, check_claims, roles_of,
 };
 use hospital_core::analytics::report::Render;
 use hospital_core::automation::catalogue::{self, Consumer, Job};
@@ -47,18 +48,28 @@ impl Authenticator for AuthorizerClaims {
             .get("sub")
             .cloned()
             .ok_or_else(|| AuthError("the token has no sub claim".into()))?;
-        let roles = claims
-            .get(ROLES_CLAIM)
-            .map(|r| parse_roles(&serde_json::Value::String(r.clone())))
-            .unwrap_or_default();
-        // The authorizer passes every claim as a string.
+        // API Gateway hands every claim over as a string (arrays flattened to `[a b]`).
+        let values: std::collections::HashMap<&str, serde_json::Value> =
+            [ROLES_CLAIM, GROUPS_CLAIM]
+                .into_iter()
+                .filter_map(|k| {
+                    claims
+                        .get(k)
+                        .map(|v| (k, serde_json::Value::String(v.clone())))
+                })
+                .collect();
+        let roles = roles_of(|k| values.get(k));
         let number = |k: &str| claims.get(k).and_then(|v| v.trim().parse::<i64>().ok());
         let now = chrono::Utc::now().timestamp();
         check_claims(&sub, number("iat"), number("exp"), now)?;
+        // Cognito's ID token names the doctor in the account's custom attribute.
+        let doctor_id = [DOCTOR_CLAIM, COGNITO_DOCTOR_CLAIM]
+            .into_iter()
+            .find_map(|k| claims.get(k).filter(|v| !v.is_empty()).cloned());
         Ok(Principal {
             sub,
             roles,
-            doctor_id: claims.get(DOCTOR_CLAIM).cloned(),
+            doctor_id,
         })
     }
 }
@@ -69,6 +80,16 @@ pub fn http_app(
     function: &str,
     deps: Deps,
     reports: Option<Arc<dyn hospital_core::automation::notify::Files>>,
+) -> Router {
+    http_app_with(function, deps, reports, None)
+}
+
+/// [`http_app`] with the account directory (the `users` function's Cognito user pool).
+pub fn http_app_with(
+    function: &str,
+    deps: Deps,
+    reports: Option<Arc<dyn hospital_core::automation::notify::Files>>,
+    users: Option<Arc<dyn hospital_core::accounts::Users>>,
 ) -> Router {
     let settings = match Settings::from_vars(var) {
         Ok(s) => s,
@@ -84,6 +105,8 @@ pub fn http_app(
         dev_jobs: None,
         settings: Arc::new(settings),
         reports,
+        users,
+        local_identity: None,
     });
     // The function serves its routes, never their OpenAPI operations (meta builds the document
     // when asked), so they are not built at cold start.
@@ -287,6 +310,9 @@ pub async fn run(function: &str, wiring: Wiring) -> Result<(), lambda_http::Erro
         }
         Some(_) => {}
     }
+    if function == hospital_api::registry::COGNITO_MESSAGES {
+        return run_cognito_messages().await;
+    }
     if let Some(consumer) = catalogue::consumer(function) {
         return run_consumer(consumer, wiring).await;
     }
@@ -319,7 +345,19 @@ pub async fn run_http(function: &str, report_files: bool) -> Result<(), lambda_h
     } else {
         None
     };
-    let app = http_app(function, deps(config), reports);
+    // The users function's directory: the stack's user pool.
+    let users = if function == hospital_api::accounts::USERS_FN.name {
+        let pool = var("USER_POOL_ID").ok_or("USER_POOL_ID is not set")?;
+        Some(
+            Arc::new(hospital_adapters::cognito::CognitoUsers::from_config(
+                &config.sdk,
+                pool,
+            )) as Arc<dyn hospital_core::accounts::Users>,
+        )
+    } else {
+        None
+    };
+    let app = http_app_with(function, deps(config), reports, users);
     lambda_http::run(app).await
 }
 
@@ -510,4 +548,73 @@ pub async fn relay_records(
         None => Vec::new(),
     };
     Ok(serde_json::json!({"batchItemFailures": failures}))
+}
+
+/// The user pool's CustomMessage trigger: Cognito's account e-mails from our templates.
+pub async fn run_cognito_messages() -> Result<(), lambda_http::Error> {
+    init_tracing();
+    let settings = Arc::new(Settings::from_vars(var)?);
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: lambda_runtime::LambdaEvent<CustomMessage>| {
+            let settings = settings.clone();
+            async move { cognito_message(event.payload, &settings) }
+        },
+    ))
+    .await
+}
+
+pub use aws_lambda_events::cognito::CognitoEventUserPoolsCustomMessage as CustomMessage;
+
+pub use hospital_core::accounts::RESEND_METADATA;
+
+/// Fills in the e-mail of a CustomMessage event: subject and HTML body from the account
+/// templates, with Cognito's placeholders for the code (`{####}`) and, in an invitation, the
+/// login (`{username}`), which Cognito replaces as it sends. Triggers without an e-mail of ours
+/// (MFA codes) are answered unchanged: Cognito sends its default.
+pub fn cognito_message(
+    mut event: CustomMessage,
+    settings: &Settings,
+) -> Result<CustomMessage, lambda_http::Error> {
+    use aws_lambda_events::cognito::CognitoEventUserPoolsCustomMessageTriggerSource as Source;
+    use hospital_core::accounts::{AccountEmail, render_email};
+    let resend = event
+        .request
+        .client_metadata
+        .get(RESEND_METADATA)
+        .is_some_and(|v| v == "true");
+    let (kind, valid_for) = match event.cognito_event_user_pools_header.trigger_source {
+        Some(Source::AdminCreateUser) if resend => (AccountEmail::Resend, "7 dias"),
+        Some(Source::AdminCreateUser) => (AccountEmail::Invite, "7 dias"),
+        Some(Source::ForgotPassword) => (AccountEmail::Reset, "1 hora"),
+        Some(
+            Source::SignUp
+            | Source::ResendCode
+            | Source::UpdateUserAttribute
+            | Source::VerifyUserAttribute,
+        ) => (AccountEmail::Verify, "24 horas"),
+        _ => return Ok(event),
+    };
+    let code = event
+        .request
+        .code_parameter
+        .clone()
+        .unwrap_or_else(|| "{####}".into());
+    let username = event
+        .request
+        .username_parameter
+        .clone()
+        .unwrap_or_else(|| "{username}".into());
+    let name = event
+        .request
+        .user_attributes
+        .get("name")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let (subject, _text, html) =
+        render_email(kind, &name, &username, &code, valid_for, settings)
+            .map_err(|e| format!("cannot render the {} e-mail: {e}", kind.template()))?;
+    event.response.email_subject = Some(subject);
+    event.response.email_message = Some(html);
+    Ok(event)
 }

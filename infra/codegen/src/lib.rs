@@ -70,6 +70,12 @@ pub fn template_functions() -> String {
             "      Environment:\n        Variables:\n          HOSPITAL_FUNCTION: {}",
             f.name
         );
+        let users = f.name == hospital_api::accounts::USERS_FN.name;
+        if users {
+            // Only here: the pool's trigger is a function too, and Globals naming the pool
+            // would make every function, the trigger included, depend on it (a cycle).
+            out.push_str("          USER_POOL_ID: !Ref UserPool\n");
+        }
         match f.table {
             TableAccess::None => {
                 out.push_str("      # No table access: its routes read nothing from storage.\n")
@@ -81,6 +87,9 @@ pub fn template_functions() -> String {
             TableAccess::ReportFiles => {
                 out.push_str("      Policies:\n        - !Ref ReportsReadPolicy\n")
             }
+        }
+        if users {
+            out.push_str("        - !Ref UserPoolAdminPolicy\n");
         }
         out.push_str("      Events:\n");
         for r in (f.routes)() {
@@ -240,7 +249,68 @@ pub fn automation_functions() -> String {
         "the relay (stream batches it could not publish; the outbox sweep republishes them)",
     );
     log_group(&mut out, id);
+    cognito_messages(&mut out);
     out
+}
+
+/// The user pool's CustomMessage trigger (the pool names it in its LambdaConfig): invoked by
+/// Cognito, synchronously, so no dead-letter queue; Cognito waits 5 seconds for it.
+fn cognito_messages(out: &mut String) {
+    let id = "CognitoMessagesFunction";
+    let name = hospital_api::registry::COGNITO_MESSAGES;
+    let _ = writeln!(out, "  {id}:");
+    out.push_str("    Type: AWS::Serverless::Function\n");
+    build_metadata(out, name);
+    out.push_str("    Properties:\n      Description: \"RF16: the user pool's account e-mails (welcome, verification, password reset) from the pt-BR templates\"\n");
+    let _ = writeln!(
+        out,
+        "      Environment:\n        Variables:\n          HOSPITAL_FUNCTION: {name}\n      Timeout: 5\n"
+    );
+    out.push_str("  CognitoMessagesPermission:\n    Type: AWS::Lambda::Permission\n    Properties:\n      Action: lambda:InvokeFunction\n");
+    let _ = writeln!(out, "      FunctionName: !GetAtt {id}.Arn");
+    out.push_str(
+        "      Principal: cognito-idp.amazonaws.com\n      SourceArn: !GetAtt UserPool.Arn\n\n",
+    );
+    log_group(out, id);
+}
+
+/// The CustomMessage triggers the pool sends, each with a sample event.
+pub const COGNITO_TRIGGERS: [&str; 6] = [
+    "CustomMessage_AdminCreateUser",
+    "CustomMessage_SignUp",
+    "CustomMessage_ResendCode",
+    "CustomMessage_ForgotPassword",
+    "CustomMessage_UpdateUserAttribute",
+    "CustomMessage_VerifyUserAttribute",
+];
+
+/// A CustomMessage event as Cognito sends it: the placeholders it will replace, the user's
+/// attributes, an empty response for the trigger to fill.
+pub fn cognito_sample(trigger: &str) -> Value {
+    json!({
+        "version": "1",
+        "triggerSource": trigger,
+        "region": "us-east-1",
+        "userPoolId": "us-east-1_Ex4mple00",
+        "userName": "7f3c2a10-5b6d-4e8f-9a01-23456789abcd",
+        "callerContext": {
+            "awsSdkVersion": "aws-sdk-unknown-unknown",
+            "clientId": if trigger == "CustomMessage_AdminCreateUser" { Value::Null } else { json!("4example5client6id7abcdefgh") }
+        },
+        "request": {
+            "userAttributes": {
+                "sub": "7f3c2a10-5b6d-4e8f-9a01-23456789abcd",
+                "email": "ana.souza@santaclara.example",
+                "email_verified": "true",
+                "name": "Ana Souza",
+                "cognito:user_status": if trigger == "CustomMessage_AdminCreateUser" { "FORCE_CHANGE_PASSWORD" } else { "CONFIRMED" }
+            },
+            "codeParameter": "{####}",
+            "usernameParameter": if trigger == "CustomMessage_AdminCreateUser" { json!("{username}") } else { Value::Null },
+            "linkParameter": "{##Click Here##}"
+        },
+        "response": {"smsMessage": null, "emailMessage": null, "emailSubject": null}
+    })
 }
 
 /// `template` with its generated section replaced.
@@ -470,6 +540,20 @@ pub fn automation_samples() -> Vec<(String, Value)> {
             "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/hospital/stream/2026-11-29T00:00:00.000"
         }]}),
     ));
+    for trigger in COGNITO_TRIGGERS {
+        // CustomMessage_AdminCreateUser → admin-create-user.json
+        let mut file = String::new();
+        for c in trigger.trim_start_matches("CustomMessage_").chars() {
+            if c.is_ascii_uppercase() && !file.is_empty() {
+                file.push('-');
+            }
+            file.push(c.to_ascii_lowercase());
+        }
+        out.push((
+            format!("{}/{file}.json", hospital_api::registry::COGNITO_MESSAGES),
+            cognito_sample(trigger),
+        ));
+    }
     out
 }
 

@@ -115,6 +115,9 @@ impl Config {
     }
 }
 
+/// How long a token lasts, from `POST /v1/auth/token` or `hospital-local token`.
+pub const TOKEN_SECS: i64 = 12 * 3600;
+
 /// The local token key: `HOSPITAL_JWT_SECRET`, else `<data dir>/jwt-secret`, created on first
 /// use with owner-only permissions.
 pub fn jwt(config: &Config) -> Result<LocalJwt, String> {
@@ -210,6 +213,15 @@ pub struct Hospital {
 impl Hospital {
     pub fn deps(&self) -> &Deps {
         &self.ctx.deps
+    }
+
+    /// The accounts kept in the store, their e-mails sent through the outbox mailer.
+    pub fn accounts(&self) -> hospital_core::accounts::LocalAccounts {
+        hospital_core::accounts::LocalAccounts::new(
+            self.deps(),
+            self.ctx.mailer.clone(),
+            self.ctx.settings.clone(),
+        )
     }
 
     /// Runs a job of the catalogue now (the daily report of `date`, `YYYY-MM-DD`, when given;
@@ -313,6 +325,14 @@ pub fn app(config: &Config, hospital: &Arc<Hospital>) -> Result<axum::Router, St
             })
         })
     });
+    // hospital-local is its own identity provider: accounts in the store, codes e-mailed to
+    // the outbox folder, tokens signed with the local key.
+    let accounts = Arc::new(hospital.accounts());
+    let identity = Arc::new(hospital_api::accounts::LocalIdentity {
+        accounts: accounts.clone(),
+        jwt: Arc::new(jwt(config)?),
+        token_secs: TOKEN_SECS,
+    });
     Ok(hospital_api::app(
         &hospital_api::registry::local_names(),
         AppState::new(hospital_api::Services {
@@ -321,6 +341,8 @@ pub fn app(config: &Config, hospital: &Arc<Hospital>) -> Result<axum::Router, St
             dev_jobs: Some(jobs),
             settings: hospital.ctx.settings.clone(),
             reports: Some(hospital.ctx.reports.clone()),
+            users: Some(accounts),
+            local_identity: Some(identity),
         }),
         Arc::new(jwt(config)?),
     ))

@@ -111,7 +111,10 @@ fn token(
         .duration_since(std::time::UNIX_EPOCH)
         .map_err(|e| e.to_string())?
         .as_secs() as i64;
-    println!("{}", jwt.issue_for(sub, roles, doctor_id, now, 12 * 3600)?);
+    println!(
+        "{}",
+        jwt.issue_for(sub, roles, doctor_id, now, hospital_local::TOKEN_SECS)?
+    );
     Ok(())
 }
 

@@ -7,6 +7,7 @@
 //! [`validate_query`]) so that code tested on the embedded store behaves alike on DynamoDB.
 
 pub mod aws;
+pub mod cognito;
 pub mod counting;
 pub mod dynamodb;
 pub mod embedded;

@@ -76,6 +76,8 @@ pub struct Principal {
 
 /// The claim naming the doctor record a doctor's token acts as (a ULID).
 pub const DOCTOR_CLAIM: &str = "doctor_id";
+/// The same in a Cognito ID token: the account's custom attribute.
+pub const COGNITO_DOCTOR_CLAIM: &str = "custom:doctor_id";
 
 /// Longest a token may be valid: its `exp` at most this long after its `iat` and after now.
 pub const MAX_TOKEN_SECS: i64 = 24 * 3600;
@@ -113,6 +115,25 @@ pub trait Authenticator: Send + Sync + 'static {
 
 /// The claim holding the caller's roles, a JSON array or a space/comma-separated string.
 pub const ROLES_CLAIM: &str = "roles";
+
+/// Cognito's claim of the user pool groups a user is in: the pool's groups are our roles
+/// (template.yaml), so a Cognito token's roles are read from it as well as from `roles`.
+pub const GROUPS_CLAIM: &str = "cognito:groups";
+
+/// The roles of both claims, each once.
+pub fn roles_of<'a>(claim: impl Fn(&str) -> Option<&'a serde_json::Value>) -> Vec<Role> {
+    let mut roles = Vec::new();
+    for r in [ROLES_CLAIM, GROUPS_CLAIM]
+        .into_iter()
+        .filter_map(claim)
+        .flat_map(parse_roles)
+    {
+        if !roles.contains(&r) {
+            roles.push(r);
+        }
+    }
+    roles
+}
 
 /// Parses a roles claim as it comes from a JWT (array) or from API Gateway's request context
 /// (which flattens arrays to strings such as `[doctor nurse]`). Unknown roles are ignored.
@@ -257,11 +278,7 @@ impl Authenticator for LocalJwt {
             .and_then(|s| s.as_str())
             .unwrap_or_default()
             .to_string();
-        let roles = data
-            .claims
-            .get(ROLES_CLAIM)
-            .map(parse_roles)
-            .unwrap_or_default();
+        let roles = roles_of(|k| data.claims.get(k));
         let claim = |k: &str| data.claims.get(k).and_then(serde_json::Value::as_i64);
         check_claims(&sub, claim("iat"), claim("exp"), now)?;
         let doctor_id = data

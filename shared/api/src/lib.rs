@@ -2,6 +2,7 @@
 //! the error envelope, request ids, auth/RBAC, body extractors, idempotency keys, paging and the
 //! OpenAPI document.
 
+pub mod accounts;
 pub mod admissions;
 pub mod analytics;
 pub mod appointments;
@@ -88,6 +89,10 @@ pub struct Services {
     pub settings: Arc<hospital_core::automation::Settings>,
     /// Where daily reports are kept (the reports function; hospital-local).
     pub reports: Option<Arc<dyn hospital_core::automation::notify::Files>>,
+    /// The account directory (`/v1/users`): the Cognito user pool on AWS, the store locally.
+    pub users: Option<Arc<dyn hospital_core::accounts::Users>>,
+    /// hospital-local's identity provider (`/v1/auth/*`).
+    pub local_identity: Option<Arc<accounts::LocalIdentity>>,
 }
 
 /// The complete HTTP application for the named functions (hospital-local passes all of

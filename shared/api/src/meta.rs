@@ -16,7 +16,7 @@ pub const OPENAPI: &str = "/v1/openapi.json";
 
 /// The routes; `document` gives the OpenAPI document's JSON (the registry's), with the dev
 /// routes or without.
-pub fn routes(document: fn(bool) -> &'static str) -> Vec<Route> {
+pub fn routes(document: fn(bool, bool) -> &'static str) -> Vec<Route> {
     vec![
         Route::at("GET", HEALTH, PUBLIC, get(health))
             .summary("meta", "health", "Health check: the service and its storage")
@@ -48,7 +48,8 @@ pub fn routes(document: fn(bool) -> &'static str) -> Vec<Route> {
             OPENAPI,
             PUBLIC,
             get(move |State(state): State<AppState>| async move {
-                let doc = document(state.dev_clock.is_some());
+                // hospital-local is the one with an identity provider of its own.
+                let doc = document(state.local_identity.is_some(), state.dev_clock.is_some());
                 ([(header::CONTENT_TYPE, "application/json")], doc).into_response()
             }),
         )

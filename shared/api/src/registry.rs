@@ -7,8 +7,9 @@
 use crate::openapi::Schemas;
 use crate::routes::Route;
 use crate::{
-    admissions, analytics, appointments, automation, beds, billing, doctors, exams, insurers,
-    medications, meta, patients, prescriptions, reviews, sectors, specialties, staff, tariffs,
+    accounts, admissions, analytics, appointments, automation, beds, billing, doctors, exams,
+    insurers, medications, meta, patients, prescriptions, reviews, sectors, specialties, staff,
+    tariffs,
 };
 use serde_json::Value;
 use std::sync::OnceLock;
@@ -63,10 +64,11 @@ pub const FUNCTIONS: &[Function] = &[
     analytics::READMISSIONS_FN,
     analytics::COVERAGE_FN,
     analytics::REPORTS_FN,
+    accounts::USERS_FN,
 ];
 
 /// What hospital-local serves besides: its development routes.
-pub const LOCAL_FUNCTIONS: &[Function] = &[crate::dev::FUNCTION];
+pub const LOCAL_FUNCTIONS: &[Function] = &[crate::dev::FUNCTION, accounts::AUTH_FN];
 
 /// Every function, Lambda or local.
 pub fn all() -> impl Iterator<Item = &'static Function> {
@@ -92,6 +94,10 @@ pub const BINARIES: [&str; 4] = [
 /// The stream relay's function name.
 pub const RELAY: &str = "relay";
 
+/// The user pool's CustomMessage trigger: renders Cognito's account e-mails from our
+/// templates. In `hospital-mail`, which links the templates already and no routes.
+pub const COGNITO_MESSAGES: &str = "cognito-messages";
+
 /// The binary that runs `function` (an HTTP function, a consumer, a job or the relay).
 pub fn binary_of(function: &str) -> Option<&'static str> {
     if FUNCTIONS.iter().any(|f| f.name == function) {
@@ -107,6 +113,9 @@ pub fn automation_binary(function: &str) -> Option<&'static str> {
     use hospital_core::automation::catalogue::{self, Needs};
     if function == RELAY {
         return Some("hospital-automation");
+    }
+    if function == COGNITO_MESSAGES {
+        return Some("hospital-mail");
     }
     let needs = catalogue::consumer(function)
         .map(|c| c.needs)
@@ -143,15 +152,19 @@ pub fn document<'a>(functions: impl Iterator<Item = &'a Function>) -> Value {
     crate::openapi::document(ops, &schemas)
 }
 
-/// The document as served: the deployed functions' routes, with hospital-local's development
-/// routes when `dev` (its dev clock is on, so they exist). Each built once: it only changes
-/// with the code.
-pub fn openapi_json(dev: bool) -> &'static str {
-    static DOC: OnceLock<String> = OnceLock::new();
+/// The document as served, listing what the serving app routes: the deployed functions'; in
+/// hospital-local (`local`) its identity provider's `/v1/auth/*` too, and its development routes
+/// when `dev` (its dev clock is on, so they exist). Each built once: it only changes with the
+/// code.
+pub fn openapi_json(local: bool, dev: bool) -> &'static str {
+    static DEPLOYED: OnceLock<String> = OnceLock::new();
+    static LOCAL: OnceLock<String> = OnceLock::new();
     static DEV: OnceLock<String> = OnceLock::new();
-    if dev {
-        DEV.get_or_init(|| document(all()).to_string())
-    } else {
-        DOC.get_or_init(|| document(FUNCTIONS.iter()).to_string())
+    match (local, dev) {
+        (false, _) => DEPLOYED.get_or_init(|| document(FUNCTIONS.iter()).to_string()),
+        (true, false) => LOCAL.get_or_init(|| {
+            document(FUNCTIONS.iter().chain(std::iter::once(&accounts::AUTH_FN))).to_string()
+        }),
+        (true, true) => DEV.get_or_init(|| document(all()).to_string()),
     }
 }

@@ -273,7 +273,7 @@ fn page_json(items: Vec<Value>, next_cursor: Option<String>) -> Response {
 }
 
 /// Only `limit` and `cursor` are accepted.
-fn paging_only(params: &HashMap<String, String>) -> ApiResult<Paging> {
+pub fn paging_only(params: &HashMap<String, String>) -> ApiResult<Paging> {
     if let Some(name) = params
         .keys()
         .find(|k| k.as_str() != "limit" && k.as_str() != "cursor")

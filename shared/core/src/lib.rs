@@ -1,6 +1,7 @@
 //! Hospital domain: entities, validation rules, key design and the ports they need.
 //! Nothing here names AWS, HTTP or a file (docs/architecture.md).
 
+pub mod accounts;
 pub mod admissions;
 pub mod analytics;
 pub mod appointments;

@@ -46,6 +46,8 @@ async fn a_panic_is_an_enveloped_500_with_the_request_id_and_an_alert() {
             dev_jobs: None,
             settings: Default::default(),
             reports: None,
+            users: None,
+            local_identity: None,
         }),
         hospital_api::auth::Access::new(
             Arc::new(LocalJwt::new(b"k")),
@@ -117,6 +119,8 @@ async fn logs_carry_request_ids_but_no_personal_data() {
         dev_jobs: None,
         settings: Default::default(),
         reports: None,
+        users: None,
+        local_identity: None,
     });
     let app = hospital_api::app(&hospital_api::registry::local_names(), state, Arc::new(jwt));
     let patient = crate::common::patient("Beatriz Nascimento", 77);
@@ -196,6 +200,8 @@ async fn health_over(
         dev_jobs: None,
         settings: Default::default(),
         reports: None,
+        users: None,
+        local_identity: None,
     });
     let app = hospital_api::app(&["meta"], state, Arc::new(LocalJwt::new(b"k")));
     let started = std::time::Instant::now();

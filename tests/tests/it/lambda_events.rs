@@ -50,7 +50,21 @@ async fn every_sample_event_is_served_by_its_function() {
             !events.is_empty(),
             "events/{function}/ has no sample events"
         );
-        let app = hospital_functions::http_app(function, memory_deps(), None);
+        // The users function's directory: the store's, with the e-mails in a temporary folder
+        // (the Cognito one is tested against moto in accounts::aws).
+        let deps = memory_deps();
+        let outbox = tempfile::tempdir().unwrap();
+        let users = (function == "users").then(|| {
+            Arc::new(hospital_core::accounts::LocalAccounts::new(
+                &deps,
+                Arc::new(hospital_adapters::mail::OutboxMailer::new(
+                    outbox.path().to_path_buf(),
+                    "no-reply@hospital.example",
+                )),
+                Default::default(),
+            )) as Arc<dyn hospital_core::accounts::Users>
+        });
+        let app = hospital_functions::http_app_with(function, deps, None, users);
         for (name, text) in events {
             let raw: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
             let route_key = raw["routeKey"].as_str().unwrap_or_default().to_string();

@@ -1,5 +1,6 @@
 //! Cross-crate integration tests, in one binary (one binary: each links the AWS SDK).
 
+mod accounts;
 mod analytics;
 mod automation;
 mod common;

@@ -310,6 +310,56 @@ const TEMPLATES: &[(&str, &str)] = &[
         "daily_report.html",
         include_str!("templates/daily_report.html"),
     ),
+    // The account e-mails (crate::accounts): sent directly, not through notifications, as
+    // they carry a code.
+    (
+        "account_invite.subject",
+        include_str!("templates/account_invite.subject"),
+    ),
+    (
+        "account_invite.txt",
+        include_str!("templates/account_invite.txt"),
+    ),
+    (
+        "account_invite.html",
+        include_str!("templates/account_invite.html"),
+    ),
+    (
+        "account_resend.subject",
+        include_str!("templates/account_resend.subject"),
+    ),
+    (
+        "account_resend.txt",
+        include_str!("templates/account_resend.txt"),
+    ),
+    (
+        "account_resend.html",
+        include_str!("templates/account_resend.html"),
+    ),
+    (
+        "account_verify.subject",
+        include_str!("templates/account_verify.subject"),
+    ),
+    (
+        "account_verify.txt",
+        include_str!("templates/account_verify.txt"),
+    ),
+    (
+        "account_verify.html",
+        include_str!("templates/account_verify.html"),
+    ),
+    (
+        "account_reset.subject",
+        include_str!("templates/account_reset.subject"),
+    ),
+    (
+        "account_reset.txt",
+        include_str!("templates/account_reset.txt"),
+    ),
+    (
+        "account_reset.html",
+        include_str!("templates/account_reset.html"),
+    ),
 ];
 
 /// Names of the templates a notification may name.
