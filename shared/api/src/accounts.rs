@@ -10,11 +10,11 @@ use crate::error::{ApiError, ApiResult};
 use crate::openapi;
 use crate::rbac::{ONLY_ADMIN, PUBLIC};
 use crate::registry::{Function, TableAccess};
-use crate::resources::paging_only;
+use crate::resources::{Ids, paging_only};
 use crate::routes::Route;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -360,7 +360,9 @@ async fn invite(
 }
 
 /// A path id: a ULID locally, a Cognito `sub` (a UUID) on AWS; anything else is no user.
-fn user_id(id: &str) -> ApiResult<&str> {
+/// The account named by the path (read through [`Ids`], as every route's path).
+fn user_id(ids: &Ids) -> ApiResult<&str> {
+    let id = ids.last().map(String::as_str).unwrap_or_default();
     let ok =
         (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     if ok {
@@ -382,27 +384,27 @@ fn one(result: hospital_core::DomainResult<User>) -> ApiResult<Json<User>> {
     }
 }
 
-async fn read(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<User>> {
-    one(users(&state)?.get(user_id(&id)?).await)
+async fn read(State(state): State<AppState>, ids: Ids) -> ApiResult<Json<User>> {
+    one(users(&state)?.get(user_id(&ids)?).await)
 }
 
-async fn resend(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<User>> {
-    one(users(&state)?.resend(user_id(&id)?).await)
+async fn resend(State(state): State<AppState>, ids: Ids) -> ApiResult<Json<User>> {
+    one(users(&state)?.resend(user_id(&ids)?).await)
 }
 
-async fn disable(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<User>> {
-    one(users(&state)?.set_enabled(user_id(&id)?, false).await)
+async fn disable(State(state): State<AppState>, ids: Ids) -> ApiResult<Json<User>> {
+    one(users(&state)?.set_enabled(user_id(&ids)?, false).await)
 }
 
-async fn enable(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<User>> {
-    one(users(&state)?.set_enabled(user_id(&id)?, true).await)
+async fn enable(State(state): State<AppState>, ids: Ids) -> ApiResult<Json<User>> {
+    one(users(&state)?.set_enabled(user_id(&ids)?, true).await)
 }
 
 async fn set_roles(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ids: Ids,
     JsonBody(input): JsonBody<RolesChange>,
 ) -> ApiResult<Json<User>> {
     check_roles(&input.roles)?;
-    one(users(&state)?.set_roles(user_id(&id)?, &input.roles).await)
+    one(users(&state)?.set_roles(user_id(&ids)?, &input.roles).await)
 }
