@@ -116,6 +116,40 @@ impl Resource for Doctor {
     }
 }
 
+/// What an order (an exam, a prescription) names: its doctor, its patient, the admission it
+/// belongs to if any.
+pub struct OrderLinks<'a> {
+    pub doctor_id: &'a str,
+    pub patient_id: &'a str,
+    pub admission_id: Option<&'a str>,
+}
+
+/// An order's links, checked as it is written (`before` is `None` for a new one): a new order's
+/// doctor is active ([`active`]); its admission is its patient's
+/// ([`crate::patients::same_patient`]), checked again when either changes.
+pub async fn check_order(
+    deps: &Deps,
+    before: Option<OrderLinks<'_>>,
+    after: OrderLinks<'_>,
+) -> DomainResult<()> {
+    if before.is_none() {
+        active(deps, after.doctor_id, "doctor_id").await?;
+    }
+    if before
+        .is_none_or(|b| b.admission_id != after.admission_id || b.patient_id != after.patient_id)
+    {
+        crate::patients::same_patient::<crate::admissions::Admission>(
+            deps,
+            "admission_id",
+            after.admission_id,
+            after.patient_id,
+            |x| &x.patient_id,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// The doctor a record names in `field`, who must be active: no appointment, admission, exam
 /// or prescription is given to a doctor who has left (422 on `field`, as is a missing one).
 pub async fn active(deps: &Deps, id: &str, field: &str) -> DomainResult<Record<Doctor>> {

@@ -278,21 +278,13 @@ impl Resource for Exam {
         let Some(after) = change.after else {
             return Ok(());
         };
-        let (before, a) = (change.before.map(|b| &b.data), &after.data);
-        if before.is_none() {
-            crate::doctors::active(deps, &a.doctor_id, "doctor_id").await?;
-        }
-        if before.is_none_or(|b| b.admission_id != a.admission_id || b.patient_id != a.patient_id) {
-            crate::patients::same_patient::<crate::admissions::Admission>(
-                deps,
-                "admission_id",
-                a.admission_id.as_deref(),
-                &a.patient_id,
-                |x| &x.patient_id,
-            )
-            .await?;
-        }
-        Ok(())
+        let links = |x: &'a Self| crate::doctors::OrderLinks {
+            doctor_id: &x.doctor_id,
+            patient_id: &x.patient_id,
+            admission_id: x.admission_id.as_deref(),
+        };
+        let before = change.before.map(|b| links(&b.data));
+        crate::doctors::check_order(deps, before, links(&after.data)).await
     }
 
     fn references(&self) -> Vec<Reference> {
